@@ -1,0 +1,47 @@
+/** Types of a `*.model.json` manifest beside an `.onnx` file (version 1). Mirrored by schemas/model.schema.json. */
+
+export interface ModelInputSpec {
+  name: string;
+  width: number;
+  height: number;
+  layout: 'NCHW' | 'NHWC';
+  channelOrder: 'RGB' | 'BGR';
+  /** Pixel values are mapped linearly from [0,1] to this range before mean/std, e.g. [-1,1] or [0,255]. */
+  range: [number, number];
+  /** Per-channel mean and std applied after the range mapping: (x - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+export interface ModelOutputSpec {
+  name: string;
+  /** Whether the output already holds probabilities (softmax is then not applied again). */
+  kind: 'logits' | 'probabilities';
+}
+
+export interface ModelManifest {
+  version: number;
+  displayName: string;
+  input: ModelInputSpec;
+  output: ModelOutputSpec;
+  /** Class names, or a path (relative to the manifest) of a text file with one label per line. */
+  labels: string[] | string;
+  /** Index of the first label in the output (1 for models with a background class at 0 whose label file omits it). */
+  labelOffset: number;
+  /** Human layer names -> graph tensor names. */
+  layerAliases: Record<string, string>;
+}
+
+/** A layer found in the graph whose output can be watched. */
+export interface LayerInfo {
+  /** Graph tensor name. */
+  tensor: string;
+  /** Alias from the manifest, if any. */
+  alias?: string;
+  /** Type of the node producing it (Conv, Relu, Concat, ...). */
+  opType: string;
+  /** [channels, height, width] when statically known (NCHW), else undefined entries. */
+  channels?: number;
+  height?: number;
+  width?: number;
+}

@@ -1,0 +1,125 @@
+/**
+ * The one protocol between the extension host and its webviews: a discriminated union per direction.
+ * Pixel and activation payloads cross as typed arrays (structured clone), never as number[].
+ */
+import type { Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
+
+/** One rendered image, RGBA 8-bit, rows top to bottom. */
+export interface FrameImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+export interface RenderSize {
+  width: number;
+  height: number;
+}
+
+/** Timings measured in the webview for one frame (milliseconds; `postedAt` is epoch ms). */
+export interface FrameTiming {
+  renderMs: number;
+  readbackMs: number;
+  postedAt: number;
+}
+
+// ---------------------------------------------------------------- scene editor webview -> host
+
+export type SceneToHost =
+  /** The webview has loaded and wants the current scene. */
+  | { type: 'ready' }
+  /** The user changed controls: apply these edits to the document as one undoable step. */
+  | { type: 'edit'; edits: SceneEdit[] }
+  /** A rendered frame of the scene, one image per model input size requested. */
+  | { type: 'frame'; frameId: number; docVersion: number; images: FrameImage[]; timing: FrameTiming }
+  /** Open the scene in the plain text editor. */
+  | { type: 'openAsJson' }
+  /** Show the predictions and activations panels. */
+  | { type: 'showPanels' }
+  /** A problem in the webview worth telling the user (e.g. a texture failed to load). */
+  | { type: 'problem'; message: string };
+
+// ---------------------------------------------------------------- host -> scene editor webview
+
+export type HostToScene =
+  /** The document's current scene (null when it does not parse) and its diagnostics. */
+  | {
+      type: 'scene';
+      docVersion: number;
+      scene: Scene | null;
+      diagnostics: SceneDiagnostic[];
+      /** Sizes the models need; the webview renders one image per size for each frame. */
+      renderSizes: RenderSize[];
+      /** Webview URI of the background image, when the background is an image. */
+      backgroundUri?: string;
+    }
+  /** Model loading / inference status shown in the editor's status line. */
+  | { type: 'status'; level: 'info' | 'error'; text: string }
+  /** Inference for a frame finished (lets the webview show loop latency). */
+  | { type: 'frameDone'; frameId: number; totalMs: number };
+
+// ---------------------------------------------------------------- host -> result panels
+
+export interface Prediction {
+  index: number;
+  label: string;
+  probability: number;
+}
+
+/** Host-side timings of one frame (milliseconds; `postedAt` epoch ms). */
+export interface HostTiming {
+  transferMs: number;
+  preprocessMs: number;
+  runMs: number;
+  extractMs: number;
+  postedAt: number;
+}
+
+export interface ModelPredictions {
+  id: string;
+  displayName: string;
+  top: Prediction[];
+  error?: string;
+}
+
+export interface NeuronActivation {
+  index: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** height x width activation map, row-major. */
+  map: Float32Array;
+}
+
+export interface LayerActivations {
+  /** The name the scene uses (alias or tensor). */
+  layer: string;
+  tensor: string;
+  channels: number;
+  height: number;
+  width: number;
+  neurons: NeuronActivation[];
+}
+
+export interface ModelActivations {
+  id: string;
+  displayName: string;
+  layers: LayerActivations[];
+  error?: string;
+}
+
+export type HostToPanel =
+  | { type: 'predictions'; frameId: number; sceneName: string; models: ModelPredictions[]; timing: HostTiming }
+  | { type: 'activations'; frameId: number; sceneName: string; models: ModelActivations[]; timing: HostTiming }
+  /** Nothing to show, and why (no scene open, no model in the scene, ...). */
+  | { type: 'empty'; reason: string };
+
+export type PanelToHost =
+  | { type: 'ready' }
+  /** The panel painted a frame's results. */
+  | { type: 'painted'; frameId: number; paintMs: number };
+
+/** Exhaustiveness check for switches over message types. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(value)}`);
+}
