@@ -116,8 +116,8 @@ export type HostToPanel =
 
 export type PanelToHost =
   | { type: 'ready' }
-  /** The panel painted a frame's results. */
-  | { type: 'painted'; frameId: number; paintMs: number };
+  /** The panel painted a frame's results; `receivedAt` (epoch ms) is when the message arrived, for the loop timings. */
+  | { type: 'painted'; frameId: number; paintMs: number; receivedAt: number };
 
 /** Exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {
