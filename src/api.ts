@@ -1,0 +1,40 @@
+/**
+ * The API `activate` returns (`vscode.extensions.getExtension('perturber.perturber-vscode').exports`), used by the
+ * extension tests and open to other extensions. Kept small and stable: see docs/CONTRACTS.md.
+ */
+import type { FrameImage, ModelActivations, ModelPredictions, Prediction } from '../core/protocol';
+import type { LayerInfo } from '../core/manifestTypes';
+import { readConfig } from './config';
+import type { Classifier } from './inference/classifier';
+import type { SceneRegistry } from './sceneEditor/sceneRegistry';
+
+export interface PerturberApi {
+  /**
+   * Top-k predictions of a model (`builtin:NAME`, an absolute .onnx path, or one relative to the first workspace
+   * folder) for an RGBA image of any size (centre-cropped and resized to the model's input). Rejects with a
+   * readable message when the model cannot be loaded or run.
+   */
+  classify(modelPath: string, image: FrameImage): Promise<Prediction[]>;
+  /** The latest frame results of the active scene editor (else of the last scene that produced any). */
+  lastResults(): { frameId: number; predictions: ModelPredictions[]; activations: ModelActivations[] } | undefined;
+  /** The watchable layers of a model, with the shapes found by running it once. */
+  listLayers(modelPath: string): Promise<LayerInfo[]>;
+}
+
+export function createApi(classifier: Classifier, registry: SceneRegistry): PerturberApi {
+  return {
+    async classify(modelPath, image) {
+      const { predictions: result } = await classifier.classifyWith(modelPath, image, readConfig().topK);
+      if (result.error !== undefined) throw new Error(result.error);
+      return result.top;
+    },
+    lastResults() {
+      const results = registry.latestResults();
+      if (!results) return undefined;
+      return { frameId: results.frameId, predictions: results.predictions, activations: results.activations };
+    },
+    listLayers(modelPath) {
+      return classifier.listLayers(modelPath);
+    },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Entry point: creates the shared services and wires the features together. Each feature registers itself
+ * and returns Disposables; nothing here knows how a feature works.
+ */
+import * as vscode from 'vscode';
+import { createApi, type PerturberApi } from './api';
+import { registerAddModel } from './commands/addModel';
+import { registerClassifyImage } from './commands/classifyImage';
+import { registerNewScene } from './commands/newScene';
+import { registerOpenSceneCommands } from './commands/openScene';
+import { reportModelWarnings } from './commands/proposedManifest';
+import { readConfig } from './config';
+import { Classifier } from './inference/classifier';
+import { ModelLocator } from './inference/modelLocator';
+import { ModelStore } from './inference/modelStore';
+import { OutputLog } from './log';
+import { ResultsPanels } from './panels/resultsPanels';
+import { registerModelReloads } from './sceneEditor/modelReloads';
+import { registerSceneEditor } from './sceneEditor/sceneEditorProvider';
+import { SceneRegistry } from './sceneEditor/sceneRegistry';
+
+export function activate(context: vscode.ExtensionContext): PerturberApi {
+  const log = new OutputLog();
+  const registry = new SceneRegistry();
+  const locator = new ModelLocator(context.extensionUri);
+  const store = new ModelStore({
+    settings: () => {
+      const { threads, executionProviders } = readConfig();
+      return { threads, executionProviders };
+    },
+    onWarnings: (model) => reportModelWarnings(model, log),
+    onError: (message) => log.error(message),
+  });
+  const diagnostics = vscode.languages.createDiagnosticCollection('perturber');
+  const panels = new ResultsPanels(context.extensionUri, registry, log);
+  const classifier = new Classifier(locator, store);
+
+  context.subscriptions.push(
+    log,
+    registry,
+    store,
+    diagnostics,
+    panels,
+    registerSceneEditor(context.extensionUri, {
+      log,
+      diagnostics,
+      locator,
+      store,
+      registry,
+      showPanels: (reveal) => panels.showBoth(reveal),
+    }),
+    registerModelReloads(store, registry),
+    registerNewScene(),
+    registerOpenSceneCommands(registry),
+    registerAddModel({ registry, locator, store, log }),
+    registerClassifyImage({ classifier, registry, panels, log }),
+  );
+  log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
+  return createApi(classifier, registry);
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

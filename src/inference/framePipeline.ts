@@ -1,0 +1,113 @@
+/**
+ * The interactive loop of one scene editor: frames from the webview go through a `LatestWins`, so while the
+ * models run on one frame only the newest waiting frame survives; each job runs every model of the scene once
+ * and hands the results to `onResults` (the panels) and `onFrameDone` (the scene webview).
+ */
+import { LatestWins } from '../../core/latestWins';
+import type { FrameImage, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
+import type { WatchedLayer } from '../../core/sceneTypes';
+import type { LoadedModel } from './loadModel';
+import { runModel } from './runModel';
+
+export type FrameMessage = Extract<SceneToHost, { type: 'frame' }>;
+
+/** What the pipeline knows of one of the scene's models when a job starts. */
+export interface FrameModel {
+  id: string;
+  watch: readonly WatchedLayer[];
+  /** Undefined while loading or when it failed (`error` says why). */
+  model?: LoadedModel;
+  error?: string;
+}
+
+export interface FrameResults {
+  frameId: number;
+  sceneName: string;
+  predictions: ModelPredictions[];
+  activations: ModelActivations[];
+  timing: HostTiming;
+}
+
+export interface FrameSource {
+  /** The scene's models as they are now (read when a job starts, not when the frame arrived). */
+  models(): FrameModel[];
+  sceneName(): string;
+  topK(): number;
+}
+
+interface FrameJob {
+  frame: FrameMessage;
+  transferMs: number;
+}
+
+function findImage(images: readonly FrameImage[], width: number, height: number): FrameImage | undefined {
+  return images.find((image) => image.width === width && image.height === height);
+}
+
+export class FramePipeline {
+  private readonly loop: LatestWins<FrameJob, FrameResults>;
+
+  constructor(
+    private readonly source: FrameSource,
+    onResults: (results: FrameResults) => void,
+    onFrameDone: (frameId: number, totalMs: number) => void,
+    onError: (message: string) => void,
+  ) {
+    this.loop = new LatestWins<FrameJob, FrameResults>(
+      (job) => this.process(job),
+      (job, results) => {
+        onResults(results);
+        onFrameDone(job.frame.frameId, Math.max(0, Date.now() - job.frame.timing.postedAt));
+      },
+      (job, error) => onError(`frame ${job.frame.frameId}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  submit(frame: FrameMessage): void {
+    // Measured on arrival: the time the structured clone of the pixels took to cross from the webview.
+    this.loop.submit({ frame, transferMs: Math.max(0, Date.now() - frame.timing.postedAt) });
+  }
+
+  /** Resolves when no frame is running or waiting (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.loop.idle();
+  }
+
+  dispose(): void {
+    this.loop.dispose();
+  }
+
+  private async process(job: FrameJob): Promise<FrameResults> {
+    const { frame } = job;
+    const timing: HostTiming = { transferMs: job.transferMs, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
+    const predictions: ModelPredictions[] = [];
+    const activations: ModelActivations[] = [];
+    const topK = this.source.topK();
+    for (const entry of this.source.models()) {
+      const model = entry.model;
+      if (!model) {
+        const error = entry.error ?? 'the model is still loading';
+        predictions.push({ id: entry.id, displayName: entry.id, top: [], error });
+        activations.push({ id: entry.id, displayName: entry.id, layers: [], error });
+        continue;
+      }
+      const { width, height } = model.manifest.input;
+      const image = findImage(frame.images, width, height);
+      if (!image) {
+        // The webview renders the sizes of the last `scene` message; a model loaded since then waits a frame.
+        const error = `no ${width}x${height} image in this frame yet`;
+        predictions.push({ id: entry.id, displayName: model.manifest.displayName, top: [], error });
+        activations.push({ id: entry.id, displayName: model.manifest.displayName, layers: [], error });
+        continue;
+      }
+      const run = await runModel({ id: entry.id, model, watch: entry.watch, image, topK });
+      predictions.push(run.predictions);
+      activations.push(run.activations);
+      timing.preprocessMs += run.preprocessMs;
+      timing.runMs += run.runMs;
+      timing.extractMs += run.extractMs;
+    }
+    timing.postedAt = Date.now();
+    return { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Where a scene's model reference points, and whether the extension may load it. No vscode import, so the rules
+ * are unit-tested in plain Node (test/unit/modelPaths.test.ts).
+ *
+ * A scene file from a cloned repository must not make the extension read arbitrary files, so a model has to
+ * live inside the scene's workspace folder, the extension's own models folder, or a folder the user listed in
+ * `perturber.models.searchPaths`.
+ */
+import * as path from 'node:path';
+
+export interface ModelPathContext {
+  /** Absolute folder of the scene file (relative references start here). */
+  sceneDir: string;
+  /** Absolute `<extensionPath>/models`. */
+  builtinDir: string;
+  /** Absolute folders models may come from besides `builtinDir` (the workspace folder, search paths). */
+  allowedRoots: readonly string[];
+}
+
+export type ResolvedModelPath =
+  | { ok: true; onnxPath: string; manifestPath: string; builtin: boolean }
+  | { ok: false; message: string };
+
+const BUILTIN_PREFIX = 'builtin:';
+const BUILTIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** True when `child` is `parent` or lies below it (no `..` escape, same drive). */
+export function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(path.resolve(parent), path.resolve(child));
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+export function isInsideAny(child: string, parents: readonly string[]): boolean {
+  return parents.some((parent) => isInside(child, parent));
+}
+
+/** `x.onnx` -> `x.model.json` beside it. */
+export function manifestPathFor(onnxPath: string): string {
+  return onnxPath.replace(/\.onnx$/i, '') + '.model.json';
+}
+
+/** A URL-like reference (`https:`, `file:`...) other than `builtin:`; a one-letter scheme is a Windows drive. */
+function isUrl(ref: string): boolean {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(ref);
+  return scheme !== null && scheme[1].toLowerCase() !== 'builtin';
+}
+
+/** Resolves a scene's `models[i].path` to the files to load, or says why it may not be loaded. */
+export function resolveModelPath(ref: string, ctx: ModelPathContext): ResolvedModelPath {
+  const trimmed = ref.trim();
+  if (trimmed === '') return { ok: false, message: 'the model path is empty' };
+  if (trimmed.toLowerCase().startsWith(BUILTIN_PREFIX)) {
+    const name = trimmed.slice(BUILTIN_PREFIX.length);
+    if (!BUILTIN_NAME.test(name) || name.includes('..')) {
+      return { ok: false, message: `"${trimmed}" is not a valid built-in model name (letters, digits, _ . -)` };
+    }
+    const onnxPath = path.join(ctx.builtinDir, name, `${name}.onnx`);
+    return { ok: true, onnxPath, manifestPath: manifestPathFor(onnxPath), builtin: true };
+  }
+  if (isUrl(trimmed)) {
+    return { ok: false, message: `"${trimmed}" is a URL; models are loaded from files in the workspace only` };
+  }
+  if (!/\.onnx$/i.test(trimmed)) {
+    return { ok: false, message: `"${trimmed}" is not an .onnx file` };
+  }
+  const onnxPath = path.resolve(ctx.sceneDir, trimmed);
+  if (!isInsideAny(onnxPath, [...ctx.allowedRoots, ctx.builtinDir])) {
+    return {
+      ok: false,
+      message:
+        `"${trimmed}" resolves to ${onnxPath}, outside the workspace folder and the extension's models folder; ` +
+        'move the model into the workspace or add its folder to the "perturber.models.searchPaths" setting',
+    };
+  }
+  return { ok: true, onnxPath, manifestPath: manifestPathFor(onnxPath), builtin: false };
+}
+
+/** Search path settings -> absolute folders (relative entries are taken from `base`, the first workspace folder). */
+export function absoluteSearchPaths(entries: readonly string[], base: string | undefined): string[] {
+  const out: string[] = [];
+  for (const entry of entries) {
+    if (path.isAbsolute(entry)) out.push(path.normalize(entry));
+    else if (base !== undefined) out.push(path.resolve(base, entry));
+  }
+  return out;
+}
+
+/** The path to write in a scene for a model file: relative to the scene, with forward slashes so it is portable. */
+export function scenePathFor(onnxPath: string, sceneDir: string, builtinDir: string): string {
+  if (isInside(onnxPath, builtinDir)) {
+    const name = path.basename(onnxPath).replace(/\.onnx$/i, '');
+    if (path.resolve(onnxPath) === path.join(builtinDir, name, `${name}.onnx`)) return `${BUILTIN_PREFIX}${name}`;
+  }
+  // On another Windows drive `relative` is absolute; it is still the right thing to write.
+  return path.relative(sceneDir, onnxPath).split(path.sep).join('/');
+}

@@ -1,0 +1,111 @@
+/**
+ * The mechanics shared by the two result panels: one singleton WebviewPanel per kind, created beside the editor
+ * or revived after a reload by a serializer, which always shows the last message it was given (re-posted when the
+ * webview (re)loads or becomes visible, since hidden webviews are not kept alive).
+ */
+import * as vscode from 'vscode';
+import { parsePanelMessage } from '../../core/messageGuards';
+import { assertNever, type HostToPanel } from '../../core/protocol';
+import type { Log } from '../log';
+import type { PanelState } from '../sceneEditor/sceneRegistry';
+import { webviewHtml, webviewOptions, type WebviewName } from '../webviewHtml';
+
+/** What distinguishes the predictions panel from the activations panel. */
+export interface ResultsPanelKind {
+  viewType: string;
+  title: string;
+  webview: WebviewName;
+  /** The message that shows a scene's panel state in this panel. */
+  message(state: PanelState): HostToPanel;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private last: HostToPanel = { type: 'empty', reason: 'Open a scene (*.perturber.json) to see results here.' };
+  /** The last frame the webview reported painted (for logs and timing checks). */
+  lastPaintedFrame = -1;
+
+  constructor(
+    readonly kind: ResultsPanelKind,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: Log,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** Creates the panel beside the active editor, or reveals it if `reveal` and it exists. */
+  show(options: { preserveFocus: boolean; reveal: boolean }): void {
+    if (this.panel) {
+      if (options.reveal) this.panel.reveal(undefined, options.preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      this.kind.viewType,
+      this.kind.title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
+      webviewOptions(this.extensionUri),
+    );
+    this.attach(panel);
+  }
+
+  /** Takes over a panel VS Code restored after a reload. */
+  revive(panel: vscode.WebviewPanel): void {
+    if (this.panel && this.panel !== panel) {
+      // Only one panel per kind: a second restored one (two windows' state merged) is closed.
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(this.extensionUri);
+    this.attach(panel);
+  }
+
+  /** Shows `message` now (if visible) and whenever the webview becomes visible or reloads. */
+  post(message: HostToPanel): void {
+    this.last = message;
+    // A hidden tab has no live webview: sending every frame's activation maps there would only cost IPC.
+    if (this.panel?.visible) void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.detach();
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, this.kind.webview, this.kind.title);
+    this.panelDisposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (webviewPanel.visible) void webviewPanel.webview.postMessage(this.last);
+      }),
+      panel.onDidDispose(() => this.detach()),
+    );
+  }
+
+  private detach(): void {
+    this.panel = undefined;
+    for (const d of this.panelDisposables.splice(0)) d.dispose();
+  }
+
+  private receive(raw: unknown): void {
+    const message = parsePanelMessage(raw);
+    if ('error' in message) {
+      this.log.warn(`${this.kind.title} panel: ignored a message: ${message.error}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        if (this.panel) void this.panel.webview.postMessage(this.last);
+        return;
+      case 'painted':
+        this.lastPaintedFrame = message.frameId;
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+}

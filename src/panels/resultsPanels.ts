@@ -1,0 +1,80 @@
+/**
+ * Keeps the two result panels showing the active scene: follows the registry's active scene and its results,
+ * registers the panels' serializers and the `perturber.showPredictions` / `perturber.showActivations` commands.
+ */
+import * as vscode from 'vscode';
+import type { HostTiming, ModelPredictions } from '../../core/protocol';
+import type { Log } from '../log';
+import type { PanelState, SceneRegistry } from '../sceneEditor/sceneRegistry';
+import { ACTIVATIONS_KIND } from './activationsPanel';
+import { PREDICTIONS_KIND } from './predictionsPanel';
+import { ResultsPanel } from './resultsPanel';
+
+const NO_SCENE: PanelState = { kind: 'empty', reason: 'Open a scene (*.perturber.json) to see results here.' };
+
+export class ResultsPanels implements vscode.Disposable {
+  private readonly predictions: ResultsPanel;
+  private readonly activations: ResultsPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Classification results are numbered apart from frames: they belong to no scene. */
+  private classifyCount = 0;
+
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly registry: SceneRegistry,
+    log: Log,
+  ) {
+    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log);
+    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log);
+    this.disposables.push(
+      this.predictions,
+      this.activations,
+      registry.onDidChangeActive(() => this.showState(this.currentState())),
+      registry.onDidChangePanelState((scene) => {
+        if (scene === registry.active) this.showState(scene.panelState());
+      }),
+      ...[this.predictions, this.activations].map((panel) =>
+        vscode.window.registerWebviewPanelSerializer(panel.kind.viewType, {
+          deserializeWebviewPanel: async (webviewPanel) => {
+            panel.revive(webviewPanel);
+            panel.post(panel.kind.message(this.currentState()));
+          },
+        }),
+      ),
+      vscode.commands.registerCommand('perturber.showPredictions', () => this.predictions.show({ preserveFocus: false, reveal: true })),
+      vscode.commands.registerCommand('perturber.showActivations', () => this.activations.show({ preserveFocus: false, reveal: true })),
+    );
+  }
+
+  /** Opens both panels beside the editor without taking focus; `reveal` also brings open ones to the front. */
+  showBoth(reveal: boolean): void {
+    this.activations.show({ preserveFocus: true, reveal });
+    // Predictions last: in a shared editor group the last one shown is the visible tab.
+    this.predictions.show({ preserveFocus: true, reveal });
+  }
+
+  /** Shows the results of a one-off classification (not a scene frame) in the predictions panel. */
+  showClassification(title: string, models: ModelPredictions[], timing: HostTiming): void {
+    this.predictions.show({ preserveFocus: true, reveal: true });
+    this.predictions.post({
+      type: 'predictions',
+      frameId: ++this.classifyCount,
+      sceneName: title,
+      models,
+      timing,
+    });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private currentState(): PanelState {
+    return this.registry.active?.panelState() ?? NO_SCENE;
+  }
+
+  private showState(state: PanelState): void {
+    this.predictions.post(PREDICTIONS_KIND.message(state));
+    this.activations.post(ACTIVATIONS_KIND.message(state));
+  }
+}

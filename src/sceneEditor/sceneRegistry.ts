@@ -1,0 +1,81 @@
+/**
+ * Which scene editors are open and which one is active (the last one whose webview panel had focus), so the
+ * commands and the result panels act on "the active scene" without globals. Also the place results are announced.
+ */
+import * as vscode from 'vscode';
+import type { Scene } from '../../core/sceneTypes';
+import type { FrameResults } from '../inference/framePipeline';
+import type { SceneModels } from './sceneModels';
+
+/** What the result panels show for a scene: its latest results, or why there are none. */
+export type PanelState = { kind: 'results'; results: FrameResults } | { kind: 'empty'; reason: string };
+
+/** The view of an open scene editor that commands and panels use. */
+export interface OpenScene {
+  readonly document: vscode.TextDocument;
+  readonly panel: vscode.WebviewPanel;
+  readonly models: SceneModels;
+  /** The parsed scene (null while the file does not parse). */
+  scene(): Scene | null;
+  panelState(): PanelState;
+  readonly lastResults: FrameResults | undefined;
+}
+
+export class SceneRegistry implements vscode.Disposable {
+  /** Open scene editors, least recently focused first. */
+  private readonly scenes: OpenScene[] = [];
+  private readonly activeChanged = new vscode.EventEmitter<OpenScene | undefined>();
+  private readonly stateChanged = new vscode.EventEmitter<OpenScene>();
+  /** The most recent results of any scene, kept after its editor closes (for the API). */
+  private latest: FrameResults | undefined;
+
+  readonly onDidChangeActive = this.activeChanged.event;
+  /** A scene has new results or a new reason for having none. */
+  readonly onDidChangePanelState = this.stateChanged.event;
+
+  get active(): OpenScene | undefined {
+    return this.scenes[this.scenes.length - 1];
+  }
+
+  all(): readonly OpenScene[] {
+    return this.scenes;
+  }
+
+  add(scene: OpenScene): vscode.Disposable {
+    this.scenes.push(scene);
+    this.activeChanged.fire(scene);
+    return new vscode.Disposable(() => {
+      const index = this.scenes.indexOf(scene);
+      if (index < 0) return;
+      const wasActive = index === this.scenes.length - 1;
+      this.scenes.splice(index, 1);
+      if (wasActive) this.activeChanged.fire(this.active);
+    });
+  }
+
+  /** The scene's panel got focus. */
+  focus(scene: OpenScene): void {
+    const index = this.scenes.indexOf(scene);
+    if (index < 0 || index === this.scenes.length - 1) return;
+    this.scenes.splice(index, 1);
+    this.scenes.push(scene);
+    this.activeChanged.fire(scene);
+  }
+
+  /** Called by a scene when its panel state changed. */
+  panelStateChanged(scene: OpenScene): void {
+    const state = scene.panelState();
+    if (state.kind === 'results') this.latest = state.results;
+    this.stateChanged.fire(scene);
+  }
+
+  /** The active scene's latest results, else the latest of any scene. */
+  latestResults(): FrameResults | undefined {
+    return this.active?.lastResults ?? this.latest;
+  }
+
+  dispose(): void {
+    this.activeChanged.dispose();
+    this.stateChanged.dispose();
+  }
+}

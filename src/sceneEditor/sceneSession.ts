@@ -1,0 +1,188 @@
+/**
+ * One open scene editor: its document sync, its models, its frame pipeline and the dispatch of the webview's
+ * messages. Created by the SceneEditorProvider for each webview panel, registered in the SceneRegistry.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseSceneMessage } from '../../core/messageGuards';
+import { assertNever, type SceneToHost } from '../../core/protocol';
+import type { Scene } from '../../core/sceneTypes';
+import { readConfig } from '../config';
+import { FramePipeline, type FrameResults } from '../inference/framePipeline';
+import type { ModelLocator } from '../inference/modelLocator';
+import type { ModelStore } from '../inference/modelStore';
+import type { Log } from '../log';
+import { SceneDocumentSync } from './sceneDocumentSync';
+import { SceneModels } from './sceneModels';
+import type { OpenScene, PanelState, SceneRegistry } from './sceneRegistry';
+
+export interface SceneServices {
+  log: Log;
+  diagnostics: vscode.DiagnosticCollection;
+  locator: ModelLocator;
+  store: ModelStore;
+  registry: SceneRegistry;
+  /** Opens the result panels beside the editor; `reveal` also brings already open ones to the front. */
+  showPanels(reveal: boolean): void;
+}
+
+export class SceneSession implements OpenScene, vscode.Disposable {
+  readonly models: SceneModels;
+  private readonly sync: SceneDocumentSync;
+  private readonly pipeline: FramePipeline;
+  private readonly disposables: vscode.Disposable[] = [];
+  private results: FrameResults | undefined;
+  private lastStatus = '';
+
+  constructor(
+    readonly document: vscode.TextDocument,
+    readonly panel: vscode.WebviewPanel,
+    private readonly services: SceneServices,
+  ) {
+    const { log } = services;
+    this.models = new SceneModels(document.uri, services.locator, services.store, log);
+    this.sync = new SceneDocumentSync(document, panel.webview, services.diagnostics, {
+      renderSizes: () => this.models.renderSizes(),
+      modelErrors: () => this.models.errors(),
+    }, log);
+    this.pipeline = new FramePipeline(
+      { models: () => this.models.frameModels(), sceneName: () => this.sceneName(), topK: () => readConfig().topK },
+      (results) => {
+        this.results = results;
+        services.registry.panelStateChanged(this);
+      },
+      (frameId, totalMs) => this.sync.post({ type: 'frameDone', frameId, totalMs }),
+      (message) => log.error(`${this.fileName()}: ${message}`),
+    );
+    this.disposables.push(
+      this.models,
+      this.sync,
+      this.sync.onDidParse(({ scene }) => {
+        if (scene) this.models.update(scene.models);
+      }),
+      this.models.onDidChange(() => this.modelsChanged()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === document && e.contentChanges.length > 0) this.sync.postScene();
+      }),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (webviewPanel.active) services.registry.focus(this);
+      }),
+    );
+    // Parse now so models start loading before the webview has even booted.
+    this.sync.current();
+  }
+
+  scene(): Scene | null {
+    return this.sync.current().scene;
+  }
+
+  get lastResults(): FrameResults | undefined {
+    return this.results;
+  }
+
+  panelState(): PanelState {
+    const scene = this.scene();
+    if (!scene) return { kind: 'empty', reason: `${this.fileName()} has errors; see the Problems view` };
+    if (scene.models.length === 0) return { kind: 'empty', reason: `${scene.name} has no models; add one with "Perturber: Add Model"` };
+    if (this.results) return { kind: 'results', results: this.results };
+    const errors = this.models.errors();
+    if (errors.length === scene.models.length) {
+      return { kind: 'empty', reason: `No model of ${scene.name} could be loaded: ${errors.map((e) => e.message).join('; ')}` };
+    }
+    return { kind: 'empty', reason: `Waiting for the first frame of ${scene.name}…` };
+  }
+
+  /** Reloads the scene's models (settings, trust or model files changed). */
+  reloadModels(): void {
+    this.models.reloadAll();
+  }
+
+  /** Resolves when no frame is being processed. */
+  idle(): Promise<void> {
+    return this.pipeline.idle();
+  }
+
+  dispose(): void {
+    this.pipeline.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  /** Clears diagnostics if no other editor shows this document. */
+  clearDiagnosticsIfLast(): void {
+    if (!this.services.registry.all().some((s) => s.document === this.document)) this.sync.clearDiagnostics();
+  }
+
+  private fileName(): string {
+    return path.basename(this.document.uri.fsPath);
+  }
+
+  private sceneName(): string {
+    return this.scene()?.name ?? this.fileName();
+  }
+
+  private modelsChanged(): void {
+    this.sync.postScene();
+    this.postStatus();
+    // A scene whose models all failed renders nothing: tell the panels why rather than leave them blank.
+    this.services.registry.panelStateChanged(this);
+  }
+
+  private postStatus(): void {
+    const errors = this.models.errors();
+    let text: string;
+    let level: 'info' | 'error' = 'info';
+    if (!vscode.workspace.isTrusted && errors.length > 0) {
+      text = 'Untrusted workspace: model files are not loaded';
+      level = 'error';
+    } else if (errors.length > 0) {
+      text = errors.map((e) => `models[${e.index}]: ${e.message}`).join('\n');
+      level = 'error';
+    } else if (this.models.loading) {
+      text = 'Loading models…';
+    } else if (this.models.count === 0) {
+      text = 'No models in this scene';
+    } else {
+      text = this.models.frameModels().map((m) => `${m.id}: ${m.model?.manifest.displayName ?? '…'}`).join(' · ');
+    }
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
+    this.sync.post({ type: 'status', level, text });
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseSceneMessage(raw);
+    if ('error' in message) {
+      this.services.log.warn(`${this.fileName()}: ignored a message from the scene view: ${message.error}`);
+      return;
+    }
+    this.handle(message);
+  }
+
+  private handle(message: SceneToHost): void {
+    switch (message.type) {
+      case 'ready':
+        this.sync.postScene();
+        this.lastStatus = '';
+        this.postStatus();
+        return;
+      case 'edit':
+        void this.sync.applyEdits(message.edits);
+        return;
+      case 'frame':
+        this.pipeline.submit(message);
+        return;
+      case 'openAsJson':
+        void vscode.commands.executeCommand('vscode.openWith', this.document.uri, 'default');
+        return;
+      case 'showPanels':
+        this.services.showPanels(true);
+        return;
+      case 'problem':
+        this.services.log.warn(`${this.fileName()}: ${message.message}`);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The HTML shell and options of every webview: a strict CSP (nothing but our own bundles, styles and images;
+ * scripts by nonce only, no eval), the bundle `dist/webview/{name}.js` and the stylesheet `media/{name}.css`.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+
+export type WebviewName = 'scene' | 'predictions' | 'activations';
+
+/** Webview options limited to what the page loads: our bundles, our media, plus `extraRoots` (scene images). */
+export function webviewOptions(extensionUri: vscode.Uri, extraRoots: readonly vscode.Uri[] = []): vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media'), ...extraRoots],
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, name: WebviewName, title: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  const source = webview.cspSource;
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${name}.css`));
+  // img-src data:/blob: for textures and images built in memory (three.js loads the background through an
+  // <img>, so no connect-src); style-src 'unsafe-inline' for the inline styles Lit and chart.js set. No
+  // 'unsafe-eval': none of three.js, chart.js or Lit needs it (the scene schema is bundled without ajv).
+  const csp = [
+    "default-src 'none'",
+    `img-src ${source} data: blob:`,
+    `style-src ${source} 'unsafe-inline'`,
+    `font-src ${source}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${style.toString()}">
+  <title>${escapeHtml(title)}</title>
+</head>
+<body>
+  <div id="app"></div>
+  <script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}

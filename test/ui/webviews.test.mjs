@@ -1,0 +1,550 @@
+// The three webviews in a real browser (Debian Chromium via playwright-core), without VS Code: the harness fakes the
+// host (scripts/webview-harness.mjs). Checks the DOM hooks of docs/CONTRACTS.md, the frames (sizes, content,
+// colour space), edits from the controls, the panels' painting, and saves screenshots to test-results/screenshots/.
+// Run: `node --test test/ui/webviews.test.mjs` (builds the webviews first when the bundles are missing or stale).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { launchChromium } from '../../scripts/browser.mjs';
+import { startHarness } from '../../scripts/webview-harness.mjs';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+
+// ---------------------------------------------------------------- fixtures
+
+function scene(overrides = {}) {
+  const base = {
+    version: 1,
+    name: 'UI test scene',
+    object: { kind: 'builtin', name: 'teapot', color: '#c08040', yaw: 0, pitch: 0, roll: 0, scale: 1 },
+    background: { kind: 'color', color: '#808080' },
+    light: { azimuth: 45, elevation: 30, intensity: 1, ambient: 0.4 },
+    camera: { azimuth: 0, elevation: 10, distance: 3, translateX: 0, translateY: 0, roll: 0, fov: 40 },
+    models: [
+      { id: 'standard', path: 'builtin:fixture', watch: [{ layer: 'conv1', neurons: [0, 1, 2, 3] }] },
+      { id: 'robust', path: 'models/robust.onnx', watch: [] },
+    ],
+  };
+  const out = structuredClone(base);
+  for (const [section, value] of Object.entries(overrides)) {
+    out[section] = typeof value === 'object' && !Array.isArray(value) && value !== null && section !== 'background' ? { ...out[section], ...value } : value;
+  }
+  return out;
+}
+
+const NUMERIC_PATHS = [
+  'object.yaw', 'object.pitch', 'object.roll', 'object.scale',
+  'camera.azimuth', 'camera.elevation', 'camera.distance', 'camera.translateX', 'camera.translateY', 'camera.roll', 'camera.fov',
+  'light.azimuth', 'light.elevation', 'light.intensity', 'light.ambient',
+];
+
+const TIMING = { transferMs: 0.4, preprocessMs: 1.2, runMs: 18.5, extractMs: 0.8, postedAt: 0 };
+
+function predictionsMessage(frameId) {
+  return {
+    type: 'predictions',
+    frameId,
+    sceneName: 'UI test scene',
+    timing: TIMING,
+    models: [
+      {
+        id: 'standard',
+        displayName: 'GoogLeNet (standard)',
+        top: [
+          { index: 849, label: 'teapot', probability: 0.62 },
+          { index: 505, label: 'coffeepot', probability: 0.21 },
+          { index: 968, label: 'cup', probability: 0.08 },
+          { index: 899, label: 'water jug', probability: 0.04 },
+          { index: 725, label: 'pitcher, ewer, a very long class name that has to be shortened', probability: 0.02 },
+        ],
+      },
+      {
+        id: 'robust',
+        displayName: 'GoogLeNet (adversarially trained)',
+        top: [
+          { index: 505, label: 'coffeepot', probability: 0.48 },
+          { index: 849, label: 'teapot', probability: 0.4 },
+          { index: 968, label: 'cup', probability: 0.05 },
+          { index: 504, label: 'coffee mug', probability: 0.03 },
+          { index: 828, label: 'strainer', probability: 0.01 },
+        ],
+      },
+      { id: 'broken', displayName: 'Broken model', top: [], error: 'Could not load models/broken.onnx: invalid protobuf' },
+    ],
+  };
+}
+
+/** Plain arrays for the maps (the page turns them into Float32Array before delivering). */
+function activationsMessage(frameId) {
+  const size = 12;
+  const map = (fn) => Array.from({ length: size * size }, (_, i) => fn(i % size, Math.floor(i / size)));
+  const neuron = (index, fn) => {
+    const values = map(fn);
+    return { index, mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values), map: values };
+  };
+  const layer = (name, neurons) => ({ layer: name, tensor: `${name}/Relu:0`, channels: 64, height: size, width: size, neurons });
+  return {
+    type: 'activations',
+    frameId,
+    sceneName: 'UI test scene',
+    timing: TIMING,
+    models: [
+      {
+        id: 'standard',
+        displayName: 'GoogLeNet (standard)',
+        layers: [
+          layer('conv1', [
+            neuron(0, (x) => x / (size - 1)),
+            neuron(1, (_, y) => y / (size - 1)),
+            neuron(2, (x, y) => Math.exp(-((x - 6) ** 2 + (y - 6) ** 2) / 8) * 3),
+            neuron(3, (x, y) => 0.01 * ((x + y) % 2)),
+          ]),
+          layer('mixed4a', [neuron(7, (x, y) => Math.sin(x / 2) * Math.cos(y / 3)), neuron(12, () => 0.5)]),
+        ],
+      },
+      {
+        id: 'robust',
+        displayName: 'GoogLeNet (adversarially trained)',
+        layers: [layer('conv1', [neuron(0, (x, y) => (x * y) / 121), neuron(1, () => 0), neuron(2, (x) => -x), neuron(3, (x, y) => x - y)])],
+      },
+    ],
+  };
+}
+
+/** A 64x64 PNG: left half red, right half blue (for the background image check). */
+function twoColourPng() {
+  const png = new PNG({ width: 64, height: 64 });
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      const i = (y * 64 + x) * 4;
+      png.data.set(x < 32 ? [220, 40, 30, 255] : [30, 60, 200, 255], i);
+    }
+  }
+  return PNG.sync.write(png);
+}
+
+// ---------------------------------------------------------------- helpers
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBundles() {
+  const bundles = ['scene', 'predictions', 'activations'].map((n) => join(ROOT, 'dist', 'webview', `${n}.js`));
+  const built = bundles.every(existsSync) ? Math.min(...bundles.map((b) => statSync(b).mtimeMs)) : 0;
+  const sources = Math.max(newestMtime(join(ROOT, 'webview')), newestMtime(join(ROOT, 'core')));
+  if (built > sources) return;
+  const webpack = join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js');
+  const result = spawnSync(process.execPath, [webpack, '--mode', 'development', '--env', 'webviewsOnly'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(result.status, 0, `webpack failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function posted(page, type) {
+  return page.evaluate((t) => window.__posted.filter((m) => m.type === t), type);
+}
+
+/** Frame summaries (the pixels stay in the page). */
+async function frames(page) {
+  return page.evaluate(() =>
+    window.__posted
+      .filter((m) => m.type === 'frame')
+      .map((f) => ({
+        frameId: f.frameId,
+        docVersion: f.docVersion,
+        timing: f.timing,
+        images: f.images.map((img) => {
+          const px = img.pixels;
+          const colours = new Set();
+          for (let i = 0; i < px.length; i += 4) colours.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+          const at = (x, y) => Array.from(px.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+          return {
+            width: img.width,
+            height: img.height,
+            length: px.length,
+            isUint8: px instanceof Uint8Array,
+            distinctColours: colours.size,
+            topLeft: at(0, 0),
+            topRight: at(img.width - 1, 0),
+            center: at(img.width >> 1, img.height >> 1),
+          };
+        }),
+      })),
+  );
+}
+
+async function waitForFrames(page, count) {
+  await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'frame').length >= n, count, { timeout: 15000 });
+}
+
+async function deliverScene(page, message) {
+  await page.evaluate((m) => window.__deliver({ type: 'scene', diagnostics: [], renderSizes: [{ width: 64, height: 64 }], ...m }), message);
+}
+
+async function shot(page, name, locator) {
+  const path = join(SHOTS, `${name}.png`);
+  await (locator ?? page).screenshot({ path });
+  return path;
+}
+
+function close(a, b, tolerance) {
+  return a.every((v, i) => Math.abs(v - b[i]) <= tolerance);
+}
+
+// ---------------------------------------------------------------- tests
+
+describe('webviews in Chromium', () => {
+  let harness;
+  let browser;
+  const errors = [];
+
+  async function open(name, options = {}) {
+    const page = await browser.newPage({ viewport: options.viewport ?? { width: 1100, height: 860 } });
+    page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
+    page.on('console', (m) => {
+      // CSP violations and uncaught errors show up as console errors; resource 404s for favicon do not matter.
+      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) errors.push(`${name}: ${m.text()}`);
+    });
+    await page.goto(harness.url(name, { theme: options.theme }));
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
+    return page;
+  }
+
+  before(async () => {
+    ensureBundles();
+    mkdirSync(SHOTS, { recursive: true });
+    harness = await startHarness({ files: { '/images/two-colour.png': twoColourPng() } });
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  test('scene editor: DOM hooks, and a frame per render size with the scene in it', async () => {
+    const page = await open('scene');
+    for (const selector of ['canvas#view', 'button#open-json', '#status', '#problems']) {
+      assert.equal(await page.locator(selector).count(), 1, `${selector} is missing`);
+    }
+    await deliverScene(page, { docVersion: 3, scene: scene(), renderSizes: [{ width: 64, height: 64 }, { width: 96, height: 48 }] });
+    await waitForFrames(page, 1);
+    for (const path of NUMERIC_PATHS) {
+      const row = page.locator(`[data-path="${path}"]`);
+      assert.equal(await row.count(), 1, `no control for ${path}`);
+      assert.equal(await row.locator('vscode-slider').count(), 1, `${path} has no vscode-slider`);
+      assert.equal(await row.locator('vscode-textfield').count(), 1, `${path} has no number field`);
+      assert.match((await row.getAttribute('title')) ?? '', new RegExp(`${path.replace('.', '\\.')} in the scene file`));
+    }
+    for (const path of ['object.name', 'object.color', 'background.kind', 'background.color']) {
+      assert.equal(await page.locator(`[data-path="${path}"]`).count(), 1, `no control for ${path}`);
+    }
+    assert.equal(await page.locator('[data-path="camera.azimuth"] vscode-textfield').evaluate((f) => f.value), '0');
+    assert.equal(await page.locator('#problems').isHidden(), true, '#problems shows without diagnostics');
+
+    const [frame] = await frames(page);
+    assert.equal(frame.frameId, 1);
+    assert.equal(frame.docVersion, 3);
+    assert.deepEqual(frame.images.map((i) => [i.width, i.height, i.length]), [[64, 64, 64 * 64 * 4], [96, 48, 96 * 48 * 4]]);
+    assert.ok(frame.images.every((i) => i.isUint8), 'pixels must be a Uint8Array');
+    assert.ok(frame.images[0].distinctColours > 100, `frame looks uniform (${frame.images[0].distinctColours} colours)`);
+    // #808080 background: sRGB in, sRGB out (a linear render target would read back ~55).
+    assert.ok(close(frame.images[0].topLeft, [128, 128, 128, 255], 1), `background pixel ${frame.images[0].topLeft}`);
+    assert.ok(frame.timing.renderMs >= 0 && frame.timing.readbackMs >= 0 && frame.timing.postedAt > 0);
+    assert.ok((await page.evaluate(() => window.__transferred)) >= 2, 'pixel buffers should be transferred');
+    await shot(page, 'scene-teapot');
+    await page.close();
+  });
+
+  test('scene editor: the frame has the colours of the view (sRGB), rows top to bottom', async () => {
+    const page = await open('scene', { viewport: { width: 900, height: 700 } });
+    // A sphere shifted up: smooth shading to compare, and the top rows differ from the bottom ones.
+    const sphere = scene({ object: { name: 'sphere', color: '#3080c0' }, camera: { translateY: 0.5, distance: 4 }, background: { kind: 'color', color: '#204020' } });
+    await deliverScene(page, { docVersion: 1, scene: sphere, renderSizes: [{ width: 64, height: 64 }] });
+    await waitForFrames(page, 1);
+    await page.waitForTimeout(100);
+    const png = PNG.sync.read(await page.locator('canvas#view').screenshot());
+    const viewAt = (fx, fy) => {
+      const x = Math.round(fx * (png.width - 1));
+      const y = Math.round(fy * (png.height - 1));
+      return Array.from(png.data.slice((y * png.width + x) * 4, (y * png.width + x) * 4 + 4));
+    };
+    const pixels = await page.evaluate(() => {
+      const img = window.__posted.find((m) => m.type === 'frame').images[0];
+      const at = (fx, fy) => {
+        const x = Math.round(fx * (img.width - 1));
+        const y = Math.round(fy * (img.height - 1));
+        return Array.from(img.pixels.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+      };
+      return { sphere: at(0.5, 0.25), bottom: at(0.5, 0.95) };
+    });
+    // The sphere's centre sits at y = 0.25 of the image (translateY 0.5 moves it half-way to the top edge).
+    assert.ok(close(pixels.sphere, viewAt(0.5, 0.25), 8), `frame ${pixels.sphere} vs view ${viewAt(0.5, 0.25)} at the sphere`);
+    assert.ok(close(pixels.bottom, [32, 64, 32, 255], 1), `bottom row should be background, got ${pixels.bottom}`);
+    assert.ok(close(viewAt(0.5, 0.95), [32, 64, 32, 255], 2), `view bottom should be background, got ${viewAt(0.5, 0.95)}`);
+    await page.close();
+  });
+
+  test('scene editor: dragging a slider edits locally, sends throttled edits and a final one', async () => {
+    const page = await open('scene');
+    await deliverScene(page, { docVersion: 1, scene: scene(), renderSizes: [{ width: 64, height: 64 }] });
+    await waitForFrames(page, 1);
+    const input = page.locator('[data-path="camera.azimuth"] vscode-slider input[type=range]');
+    const box = await input.boundingBox();
+    assert.ok(box, 'slider not visible');
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width / 2, y);
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) {
+      await page.mouse.move(box.x + box.width / 2 + (i * box.width * 0.3) / 20, y);
+      await page.waitForTimeout(8);
+    }
+    await page.mouse.up();
+    await page.waitForTimeout(150);
+    const { edits, times } = await page.evaluate(() => ({
+      edits: window.__posted.filter((m) => m.type === 'edit'),
+      times: window.__postedAt.filter((_, i) => window.__posted[i].type === 'edit'),
+    }));
+    assert.ok(edits.length >= 2, `expected several edits, got ${edits.length}`);
+    assert.ok(edits.length <= 20, `edits are not throttled (${edits.length})`);
+    for (const edit of edits) {
+      assert.deepEqual(edit.edits.map((e) => e.path), [['camera', 'azimuth']]);
+    }
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    // Throttled to one per 50 ms, except the final edit on release, which goes at once.
+    assert.ok(gaps.slice(0, -1).every((g) => g >= 45), `edits closer than 50 ms: ${gaps.map((g) => g.toFixed(0))}`);
+    const finalValue = edits.at(-1).edits[0].value;
+    assert.ok(finalValue > 30, `final azimuth ${finalValue}`);
+    assert.equal(await page.locator('[data-path="camera.azimuth"] vscode-textfield').evaluate((f) => f.value), String(finalValue));
+    const after = await frames(page);
+    assert.ok(after.length >= 2, 'no frames rendered while dragging');
+
+    // The host's echo of an intermediate value must not move the control back while it waits for the final one.
+    await deliverScene(page, { docVersion: 2, scene: scene({ camera: { azimuth: edits[0].edits[0].value } }) });
+    await page.waitForTimeout(50);
+    assert.equal(await page.locator('[data-path="camera.azimuth"] vscode-textfield').evaluate((f) => f.value), String(finalValue));
+    // ...but when the document never shows the final value (an undo won the race), the document wins after a grace period.
+    await page.waitForFunction(
+      (v) => document.querySelector('[data-path="camera.azimuth"] vscode-textfield').value === String(v),
+      edits[0].edits[0].value,
+      { timeout: 4000 },
+    );
+
+    // Typing in the number field: one edit, clamped to the range.
+    const field = page.locator('[data-path="camera.fov"] vscode-textfield input');
+    await field.fill('500');
+    await field.press('Enter');
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'edit' && m.edits[0].path[1] === 'fov'));
+    const fovEdit = (await posted(page, 'edit')).find((m) => m.edits[0].path[1] === 'fov');
+    assert.deepEqual(fovEdit.edits, [{ path: ['camera', 'fov'], value: 90 }]);
+
+    // Dragging in the view orbits the camera: azimuth and elevation travel together, one undo step per message.
+    const view = await page.locator('canvas#view').boundingBox();
+    await page.mouse.move(view.x + view.width / 2, view.y + view.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 5; i++) await page.mouse.move(view.x + view.width / 2 - i * 10, view.y + view.height / 2 + i * 6);
+    await page.mouse.up();
+    await page.waitForTimeout(100);
+    const orbit = (await posted(page, 'edit')).at(-1);
+    assert.deepEqual(orbit.edits.map((e) => e.path.join('.')), ['camera.azimuth', 'camera.elevation']);
+    assert.equal(await page.locator('[data-path="camera.elevation"] vscode-textfield').evaluate((f) => f.value), String(orbit.edits[1].value));
+
+    // Shape select and the buttons.
+    await page.locator('[data-path="object.name"] select').selectOption('mug');
+    await page.locator('button#open-json').click();
+    await page.locator('#show-panels').click();
+    const types = (await page.evaluate(() => window.__posted.map((m) => m.type))).join(',');
+    assert.match(types, /openAsJson/);
+    assert.match(types, /showPanels/);
+    assert.ok((await posted(page, 'edit')).some((m) => m.edits[0].path.join('.') === 'object.name' && m.edits[0].value === 'mug'));
+    await page.waitForTimeout(100);
+    await shot(page, 'scene-after-edits');
+    await page.close();
+  });
+
+  test('scene editor: diagnostics, a broken file greys the last good scene, status and latency', async () => {
+    const page = await open('scene');
+    await deliverScene(page, { docVersion: 1, scene: scene({ object: { name: 'torusKnot', color: '#b04060' } }) });
+    await waitForFrames(page, 1);
+    await page.evaluate(() => {
+      window.__deliver({ type: 'status', level: 'info', text: 'GoogLeNet (standard): ready' });
+      window.__deliver({ type: 'frameDone', frameId: 1, totalMs: 41.7 });
+    });
+    assert.match(await page.locator('#status').innerText(), /GoogLeNet \(standard\): ready/);
+    assert.match(await page.locator('#status').innerText(), /42 ms/);
+    const diagnostics = [
+      { message: 'Expected a comma or closing brace', path: '', offset: 212, length: 1, severity: 'error' },
+      { message: 'camera.fov must be <= 90', path: 'camera.fov', offset: 180, length: 3, severity: 'error' },
+    ];
+    await deliverScene(page, { docVersion: 2, scene: null, diagnostics });
+    await page.locator('#problems').waitFor({ state: 'visible', timeout: 5000 });
+    const text = await page.locator('#problems').innerText();
+    assert.match(text, /Expected a comma/);
+    assert.match(text, /character 212/);
+    assert.equal(await page.locator('.view-wrap.stale').count(), 1, 'last good scene not greyed');
+    await page.waitForTimeout(100);
+    assert.equal((await frames(page)).length, 1, 'a broken document must not produce frames');
+    await shot(page, 'scene-broken-with-last-good');
+
+    // Fixed again: problems gone, frames again.
+    await deliverScene(page, { docVersion: 3, scene: scene({ object: { name: 'cube', color: '#40a060', yaw: 30, pitch: 20 } }) });
+    await waitForFrames(page, 2);
+    assert.equal(await page.locator('#problems').isHidden(), true);
+
+    // A fresh editor on a broken file: the problems are all there is to see.
+    const fresh = await open('scene');
+    await deliverScene(fresh, { docVersion: 1, scene: null, diagnostics });
+    await fresh.locator('#problems').waitFor({ state: 'visible', timeout: 5000 });
+    assert.equal(await fresh.locator('.view-message').isVisible(), true);
+    await shot(fresh, 'scene-broken-no-scene');
+    await fresh.close();
+    await page.close();
+  });
+
+  test('scene editor: background image in the frames, and a problem when it fails to load', async () => {
+    const page = await open('scene');
+    const withImage = scene({ object: { name: 'sphere', scale: 0.4 }, background: { kind: 'image', path: 'two-colour.png' } });
+    await deliverScene(page, { docVersion: 1, scene: withImage, backgroundUri: `${harness.origin}/images/two-colour.png` });
+    await waitForFrames(page, 1);
+    const [frame] = await frames(page);
+    assert.ok(close(frame.images[0].topLeft, [220, 40, 30, 255], 3), `left of the image: ${frame.images[0].topLeft}`);
+    assert.ok(close(frame.images[0].topRight, [30, 60, 200, 255], 3), `right of the image: ${frame.images[0].topRight}`);
+    assert.equal(await page.locator('[data-path="background.path"]').isVisible(), true);
+    await shot(page, 'scene-background-image');
+
+    await deliverScene(page, { docVersion: 2, scene: withImage, backgroundUri: `${harness.origin}/images/missing.png` });
+    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'problem'), null, { timeout: 10000 });
+    assert.match((await posted(page, 'problem'))[0].message, /missing\.png/);
+    await page.close();
+  });
+
+  test('scene editor: every built-in object renders (screenshots)', async () => {
+    const page = await open('scene', { viewport: { width: 900, height: 620 } });
+    let version = 0;
+    for (const [name, color] of [['cube', '#4a90d0'], ['sphere', '#d04a4a'], ['torusKnot', '#60b060'], ['mug', '#e0d0b0']]) {
+      version += 1;
+      await deliverScene(page, { docVersion: version, scene: scene({ object: { name, color, yaw: 30, pitch: 10 } }) });
+      await waitForFrames(page, version);
+      const last = (await frames(page)).at(-1);
+      assert.ok(last.images[0].distinctColours > 50, `${name} frame looks empty`);
+      await page.waitForTimeout(50);
+      await shot(page, `object-${name}`, page.locator('canvas#view'));
+    }
+    await page.close();
+  });
+
+  test('scene editor: narrow light-themed layout stacks the controls under the view (screenshot)', async () => {
+    const page = await open('scene', { viewport: { width: 520, height: 1000 }, theme: 'light' });
+    await deliverScene(page, { docVersion: 1, scene: scene({ object: { name: 'teapot', color: '#2a7fbf', yaw: -35 } }) });
+    await waitForFrames(page, 1);
+    const view = await page.locator('canvas#view').boundingBox();
+    const controls = await page.locator('[data-path="object.yaw"]').boundingBox();
+    assert.ok(controls.y > view.y + view.height - 1, 'controls should be below the view when narrow');
+    assert.ok(view.width <= 512 && view.width > 400, `view width ${view.width}`);
+    await page.waitForTimeout(50);
+    await shot(page, 'scene-narrow-light');
+    await page.close();
+  });
+
+  test('predictions panel: a column and chart per model, frame id, painted, revived from state', async () => {
+    const page = await open('predictions', { viewport: { width: 1100, height: 420 } });
+    assert.match(await page.locator('#empty').innerText(), /Waiting/);
+    await page.evaluate((m) => window.__deliver(m), predictionsMessage(7));
+    await page.waitForFunction(() => document.body.dataset.frameId === '7');
+    assert.equal(await page.locator('.model-column[data-model-id]').count(), 3);
+    for (const id of ['standard', 'robust', 'broken']) {
+      assert.equal(await page.locator(`.model-column[data-model-id="${id}"] canvas`).count(), 1, `no chart canvas for ${id}`);
+    }
+    assert.match(await page.locator('.model-column[data-model-id="broken"] .model-error').innerText(), /invalid protobuf/);
+    const painted = await posted(page, 'painted');
+    assert.equal(painted.at(-1).frameId, 7);
+    assert.ok(painted.at(-1).paintMs >= 0 && painted.at(-1).receivedAt > 0);
+    await page.waitForTimeout(100);
+    await shot(page, 'predictions');
+
+    // Next frame reuses the columns; a model that left the scene goes.
+    const next = predictionsMessage(8);
+    next.models = next.models.slice(0, 2);
+    next.models[0].top[0].probability = 0.9;
+    await page.evaluate((m) => window.__deliver(m), next);
+    await page.waitForFunction(() => document.body.dataset.frameId === '8');
+    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2);
+
+    await page.waitForTimeout(400); // state saving is debounced
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.frameId === '8', null, { timeout: 10000 });
+    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2, 'not revived from state');
+
+    await page.evaluate(() => window.__deliver({ type: 'empty', reason: 'No scene is open.' }));
+    assert.match(await page.locator('#empty').innerText(), /No scene is open/);
+    assert.equal(await page.evaluate(() => document.body.dataset.frameId), undefined);
+    await page.close();
+
+    const light = await open('predictions', { viewport: { width: 1100, height: 420 }, theme: 'light' });
+    await light.evaluate((m) => window.__deliver(m), predictionsMessage(9));
+    await light.waitForFunction(() => document.body.dataset.frameId === '9');
+    await light.waitForTimeout(100);
+    await shot(light, 'predictions-light');
+    await light.close();
+  });
+
+  test('activations panel: neuron tiles with heatmaps, colour-scale switch persisted', async () => {
+    const page = await open('activations', { viewport: { width: 1100, height: 640 } });
+    const deliver = (m) =>
+      page.evaluate((message) => {
+        for (const model of message.models) for (const layer of model.layers) for (const n of layer.neurons) n.map = new Float32Array(n.map);
+        window.__deliver(message);
+      }, m);
+    await deliver(activationsMessage(4));
+    await page.waitForFunction(() => document.body.dataset.frameId === '4');
+    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2);
+    const tiles = page.locator('.model-column[data-model-id="standard"] .neuron[data-layer="conv1"][data-neuron]');
+    assert.equal(await tiles.count(), 4);
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await tiles.nth(i).locator('canvas').count(), 1);
+      assert.match(await tiles.nth(i).locator('.neuron-mean').innerText(), /^-?[\d.]+(e[+-]\d+)?$/);
+    }
+    assert.equal(await page.locator('.neuron[data-layer="mixed4a"][data-neuron="12"] .neuron-mean').innerText(), '0.5');
+    assert.equal((await posted(page, 'painted')).at(-1).frameId, 4);
+
+    // Neuron 3 of conv1 has a tiny range: dark under the shared scale, full range per neuron.
+    const brightest = () =>
+      page.locator('.model-column[data-model-id="standard"] .neuron[data-layer="conv1"][data-neuron="3"] canvas').evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let max = 0;
+        for (let i = 0; i < d.length; i += 4) max = Math.max(max, d[i] + d[i + 1] + d[i + 2]);
+        return max;
+      });
+    const shared = await brightest();
+    await page.waitForTimeout(100);
+    await shot(page, 'activations-shared');
+    await page.locator('#color-scale').selectOption('per-neuron');
+    const perNeuron = await brightest();
+    assert.ok(perNeuron > shared + 200, `per-neuron scale should brighten a low-range neuron (${shared} -> ${perNeuron})`);
+    await shot(page, 'activations-per-neuron');
+
+    await page.waitForTimeout(400);
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.frameId === '4', null, { timeout: 10000 });
+    assert.equal(await page.locator('#color-scale').inputValue(), 'per-neuron', 'colour scale not persisted');
+    assert.equal(await page.locator('.neuron[data-layer][data-neuron]').count(), 10, 'tiles not revived from state');
+    assert.ok((await brightest()) > shared + 200, 'revived maps differ');
+
+    await page.evaluate(() => window.__deliver({ type: 'empty', reason: 'The scene has no models.' }));
+    assert.match(await page.locator('#empty').innerText(), /no models/);
+    await page.close();
+  });
+
+  test('no page errors or CSP violations', () => {
+    assert.deepEqual(errors, []);
+  });
+});
