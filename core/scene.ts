@@ -361,7 +361,7 @@ export function parseScene(text: string): SceneParseResult {
   if (syntaxErrors.length > 0 || !root) {
     // The tolerant parser reports some mistakes twice at one offset (e.g. a trailing comma); once is enough.
     const firstPerOffset = syntaxErrors.filter((e, i) => syntaxErrors.findIndex((f) => f.offset === e.offset) === i);
-    return failed(firstPerOffset.map(syntaxDiagnostic));
+    return failed(firstPerOffset.map((e) => ({ ...syntaxDiagnostic(e), source: 'json' as const })));
   }
   if (root.type !== 'object') return failed([diagnostic('the scene must be a JSON object, e.g. {"version": 1}', '', root)]);
 
@@ -375,7 +375,7 @@ export function parseScene(text: string): SceneParseResult {
   fillDefaults(value, SCENE_SCHEMA);
   for (const error of validate(value)) {
     const d = schemaDiagnostic(error, root);
-    if (d) diagnostics.push(d);
+    if (d) diagnostics.push({ ...d, source: 'json' });
   }
   diagnostics.push(...semanticDiagnostics(value, root));
   if (diagnostics.some((d) => d.severity === 'error')) return failed(diagnostics);

@@ -91,4 +91,6 @@ export interface SceneDiagnostic {
   offset: number;
   length: number;
   severity: 'error' | 'warning';
+  /** 'json' when VS Code's JSON language service reports the same problem (syntax, schema) in the text editor. */
+  source?: 'json';
 }

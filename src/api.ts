@@ -4,6 +4,7 @@
  */
 import type { FrameImage, ModelActivations, ModelPredictions, Prediction } from '../core/protocol';
 import type { LayerInfo } from '../core/manifestTypes';
+import type { LoopTimingLog, LoopTimingRecord } from '../core/loopTimings';
 import { readConfig } from './config';
 import type { Classifier } from './inference/classifier';
 import type { SceneRegistry } from './sceneEditor/sceneRegistry';
@@ -19,9 +20,13 @@ export interface PerturberApi {
   lastResults(): { frameId: number; predictions: ModelPredictions[]; activations: ModelActivations[] } | undefined;
   /** The watchable layers of a model, with the shapes found by running it once. */
   listLayers(modelPath: string): Promise<LayerInfo[]>;
+  /** Stage timings of the newest frames of the interactive loop (the benchmark reads them). */
+  loopTimings(): LoopTimingRecord[];
+  /** Forgets the recorded loop timings. */
+  clearLoopTimings(): void;
 }
 
-export function createApi(classifier: Classifier, registry: SceneRegistry): PerturberApi {
+export function createApi(classifier: Classifier, registry: SceneRegistry, timings: LoopTimingLog): PerturberApi {
   return {
     async classify(modelPath, image) {
       const { predictions: result } = await classifier.classifyWith(modelPath, image, readConfig().topK);
@@ -36,5 +41,7 @@ export function createApi(classifier: Classifier, registry: SceneRegistry): Pert
     listLayers(modelPath) {
       return classifier.listLayers(modelPath);
     },
+    loopTimings: () => timings.list(),
+    clearLoopTimings: () => timings.clear(),
   };
 }

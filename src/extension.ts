@@ -3,6 +3,7 @@
  * and returns Disposables; nothing here knows how a feature works.
  */
 import * as vscode from 'vscode';
+import { LoopTimingLog } from '../core/loopTimings';
 import { createApi, type PerturberApi } from './api';
 import { registerAddModel } from './commands/addModel';
 import { registerClassifyImage } from './commands/classifyImage';
@@ -16,6 +17,7 @@ import { ModelStore } from './inference/modelStore';
 import { OutputLog } from './log';
 import { ResultsPanels } from './panels/resultsPanels';
 import { registerModelReloads } from './sceneEditor/modelReloads';
+import { registerSceneFileDiagnostics } from './sceneEditor/sceneFileDiagnostics';
 import { registerSceneEditor } from './sceneEditor/sceneEditorProvider';
 import { SceneRegistry } from './sceneEditor/sceneRegistry';
 
@@ -31,8 +33,9 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     onWarnings: (model) => reportModelWarnings(model, log),
     onError: (message) => log.error(message),
   });
-  const diagnostics = vscode.languages.createDiagnosticCollection('perturber');
-  const panels = new ResultsPanels(context.extensionUri, registry, log);
+  const diagnostics = vscode.languages.createDiagnosticCollection('perturber-models');
+  const timings = new LoopTimingLog();
+  const panels = new ResultsPanels(context.extensionUri, registry, log, timings);
   const classifier = new Classifier(locator, store);
 
   context.subscriptions.push(
@@ -47,16 +50,18 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
       locator,
       store,
       registry,
+      timings,
       showPanels: (reveal) => panels.showBoth(reveal),
     }),
     registerModelReloads(store, registry),
+    registerSceneFileDiagnostics(),
     registerNewScene(),
     registerOpenSceneCommands(registry),
     registerAddModel({ registry, locator, store, log }),
     registerClassifyImage({ classifier, registry, panels, log }),
   );
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
-  return createApi(classifier, registry);
+  return createApi(classifier, registry, timings);
 }
 
 export function deactivate(): void {

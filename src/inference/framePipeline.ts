@@ -4,7 +4,7 @@
  * and hands the results to `onResults` (the panels) and `onFrameDone` (the scene webview).
  */
 import { LatestWins } from '../../core/latestWins';
-import type { FrameImage, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
+import type { FrameImage, FrameTiming, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
 import type { WatchedLayer } from '../../core/sceneTypes';
 import type { LoadedModel } from './loadModel';
 import { runModel } from './runModel';
@@ -26,6 +26,8 @@ export interface FrameResults {
   predictions: ModelPredictions[];
   activations: ModelActivations[];
   timing: HostTiming;
+  /** The webview's own timings of this frame (render, readback), for the loop timings. */
+  webview: FrameTiming;
 }
 
 export interface FrameSource {
@@ -108,6 +110,6 @@ export class FramePipeline {
       timing.extractMs += run.extractMs;
     }
     timing.postedAt = Date.now();
-    return { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing };
+    return { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing, webview: frame.timing };
   }
 }

@@ -5,6 +5,7 @@ import type { ResultsPanelKind } from './resultsPanel';
 
 export const ACTIVATIONS_KIND: ResultsPanelKind = {
   viewType: 'perturber.activations',
+  name: 'activations',
   title: 'Perturber Activations',
   webview: 'activations',
   message(state: PanelState): HostToPanel {

@@ -5,6 +5,7 @@ import type { ResultsPanelKind } from './resultsPanel';
 
 export const PREDICTIONS_KIND: ResultsPanelKind = {
   viewType: 'perturber.predictions',
+  name: 'predictions',
   title: 'Perturber Predictions',
   webview: 'predictions',
   message(state: PanelState): HostToPanel {

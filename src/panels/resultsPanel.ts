@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { parsePanelMessage } from '../../core/messageGuards';
 import { assertNever, type HostToPanel } from '../../core/protocol';
+import type { LoopTimingLog, PanelName } from '../../core/loopTimings';
 import type { Log } from '../log';
 import type { PanelState } from '../sceneEditor/sceneRegistry';
 import { webviewHtml, webviewOptions, type WebviewName } from '../webviewHtml';
@@ -13,6 +14,8 @@ import { webviewHtml, webviewOptions, type WebviewName } from '../webviewHtml';
 /** What distinguishes the predictions panel from the activations panel. */
 export interface ResultsPanelKind {
   viewType: string;
+  /** Which stage of the loop timings this panel's paints are. */
+  name: PanelName;
   title: string;
   webview: WebviewName;
   /** The message that shows a scene's panel state in this panel. */
@@ -30,6 +33,7 @@ export class ResultsPanel implements vscode.Disposable {
     readonly kind: ResultsPanelKind,
     private readonly extensionUri: vscode.Uri,
     private readonly log: Log,
+    private readonly timings: LoopTimingLog,
   ) {}
 
   get isOpen(): boolean {
@@ -37,7 +41,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /** Creates the panel beside the active editor, or reveals it if `reveal` and it exists. */
-  show(options: { preserveFocus: boolean; reveal: boolean }): void {
+  show(options: { preserveFocus: boolean; reveal: boolean; column?: vscode.ViewColumn }): void {
     if (this.panel) {
       if (options.reveal) this.panel.reveal(undefined, options.preserveFocus);
       return;
@@ -45,7 +49,7 @@ export class ResultsPanel implements vscode.Disposable {
     const panel = vscode.window.createWebviewPanel(
       this.kind.viewType,
       this.kind.title,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
+      { viewColumn: options.column ?? vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
       webviewOptions(this.extensionUri),
     );
     this.attach(panel);
@@ -103,6 +107,7 @@ export class ResultsPanel implements vscode.Disposable {
         return;
       case 'painted':
         this.lastPaintedFrame = message.frameId;
+        this.timings.painted(this.kind.name, message.frameId, message.receivedAt, message.paintMs);
         return;
       default:
         assertNever(message);

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { HostTiming, ModelPredictions } from '../../core/protocol';
+import type { LoopTimingLog } from '../../core/loopTimings';
 import type { Log } from '../log';
 import type { PanelState, SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { ACTIVATIONS_KIND } from './activationsPanel';
@@ -18,14 +19,17 @@ export class ResultsPanels implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Classification results are numbered apart from frames: they belong to no scene. */
   private classifyCount = 0;
+  /** Set while the editor layout for the first opening of the panels is being made. */
+  private layingOut = false;
 
   constructor(
     extensionUri: vscode.Uri,
     private readonly registry: SceneRegistry,
     log: Log,
+    timings: LoopTimingLog,
   ) {
-    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log);
-    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log);
+    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log, timings);
+    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log, timings);
     this.disposables.push(
       this.predictions,
       this.activations,
@@ -48,6 +52,30 @@ export class ResultsPanels implements vscode.Disposable {
 
   /** Opens both panels beside the editor without taking focus; `reveal` also brings open ones to the front. */
   showBoth(reveal: boolean): void {
+    if (this.layingOut) return;
+    if (!this.predictions.isOpen && !this.activations.isOpen && vscode.window.tabGroups.all.length === 1) {
+      this.layingOut = true;
+      // First time, one editor group: predictions top right, activations bottom right, both visible at once
+      // (stacked as tabs of one group, the hidden one would get no frames).
+      void vscode.commands
+        .executeCommand('vscode.setEditorLayout', { orientation: 0, groups: [{ size: 0.55 }, { size: 0.45, groups: [{}, {}] }] })
+        .then(
+          () => {
+            this.layingOut = false;
+            this.predictions.show({ preserveFocus: true, reveal, column: vscode.ViewColumn.Two });
+            this.activations.show({ preserveFocus: true, reveal, column: vscode.ViewColumn.Three });
+          },
+          () => {
+            this.layingOut = false;
+            this.showBesideEditor(reveal);
+          },
+        );
+      return;
+    }
+    this.showBesideEditor(reveal);
+  }
+
+  private showBesideEditor(reveal: boolean): void {
     this.activations.show({ preserveFocus: true, reveal });
     // Predictions last: in a shared editor group the last one shown is the visible tab.
     this.predictions.show({ preserveFocus: true, reveal });

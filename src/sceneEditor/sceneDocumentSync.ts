@@ -61,14 +61,19 @@ export class SceneDocumentSync implements vscode.Disposable {
   /** Re-parses if needed, publishes diagnostics and posts the scene to the webview. */
   postScene(): void {
     const { scene, diagnostics: parseDiagnostics } = this.current();
-    const diagnostics = [...parseDiagnostics, ...this.hostDiagnostics()];
+    const hostDiagnostics = this.hostDiagnostics();
+    const diagnostics = [...parseDiagnostics, ...hostDiagnostics];
     let backgroundUri: string | undefined;
     if (scene?.background.kind === 'image') {
       const result = this.backgroundUri(scene.background.path);
       if (typeof result === 'string') backgroundUri = result;
-      else diagnostics.push(result);
+      else {
+        diagnostics.push(result);
+        hostDiagnostics.push(result);
+      }
     }
-    this.publish(diagnostics);
+    // Parse problems are published for every open scene file by sceneFileDiagnostics; these need the editor's models.
+    this.publish(hostDiagnostics);
     const message: HostToScene = {
       type: 'scene',
       docVersion: this.document.version,

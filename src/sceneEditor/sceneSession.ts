@@ -11,6 +11,7 @@ import { readConfig } from '../config';
 import { FramePipeline, type FrameResults } from '../inference/framePipeline';
 import type { ModelLocator } from '../inference/modelLocator';
 import type { ModelStore } from '../inference/modelStore';
+import type { LoopTimingLog } from '../../core/loopTimings';
 import type { Log } from '../log';
 import { SceneDocumentSync } from './sceneDocumentSync';
 import { SceneModels } from './sceneModels';
@@ -22,6 +23,7 @@ export interface SceneServices {
   locator: ModelLocator;
   store: ModelStore;
   registry: SceneRegistry;
+  timings: LoopTimingLog;
   /** Opens the result panels beside the editor; `reveal` also brings already open ones to the front. */
   showPanels(reveal: boolean): void;
 }
@@ -49,6 +51,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       { models: () => this.models.frameModels(), sceneName: () => this.sceneName(), topK: () => readConfig().topK },
       (results) => {
         this.results = results;
+        services.timings.frameDone(results.frameId, results.webview, results.timing);
         services.registry.panelStateChanged(this);
       },
       (frameId, totalMs) => this.sync.post({ type: 'frameDone', frameId, totalMs }),
