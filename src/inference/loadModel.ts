@@ -1,7 +1,7 @@
 /**
- * Loading one model: bytes -> graph info -> manifest (read or proposed) -> labels -> session with every layer
- * candidate added as an output (once, here, so frames never rebuild the graph) -> one probe run with a zero
- * image that tells the real shape of each candidate. Every failure becomes an Error whose message a user can act on.
+ * Loading one model: bytes -> graph info -> manifest (read or proposed) -> labels -> a probe session with every
+ * layer candidate added as an output, run once on a zero image to learn each candidate's real shape, then released
+ * -> the bare session (watched layers get their own sessions, see LayerSessions). Every failure becomes an Error whose message a user can act on.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { parseManifest, proposeManifest } from '../../core/manifest';
 import type { LayerInfo, ModelManifest } from '../../core/manifestTypes';
 import { addGraphOutputs, inspectModel, layerCandidates, type LayerCandidate, type OnnxModelInfo } from '../../core/onnxGraph';
 import { isInsideAny } from './modelPaths';
+import { LayerSessions } from './layerSessions';
 import { OrtSession, type SessionSettings, type Tensor32 } from './ortBackend';
 
 export interface ModelFiles {
@@ -28,7 +29,8 @@ export interface LoadedModel {
   readonly labels: string[];
   /** Watchable layers: the 4-D candidates found by the probe, then the final output. */
   readonly layers: LayerInfo[];
-  readonly session: OrtSession;
+  /** Runs the model, fetching any of its outputs or layers (see LayerSessions). */
+  readonly session: LayerSessions;
   /** Things the user should hear about once (no manifest, CPU fallback, missing labels). */
   readonly warnings: string[];
 }
@@ -202,13 +204,17 @@ export async function loadModel(files: ModelFiles, settings: SessionSettings): P
     throw new Error(`ONNX Runtime cannot load ${fileName(files.onnxPath)}: ${(error as Error).message}`);
   }
   if (created.warning) warnings.push(created.warning);
+  let layers: LayerInfo[];
   try {
-    const layers = await probe(created.session, manifest, candidates);
-    return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session: created.session, warnings };
-  } catch (error) {
+    layers = await probe(created.session, manifest, candidates);
+  } finally {
     await created.session.dispose();
-    throw error;
   }
+  // The probe settled the providers: build the bare graph with the ones that worked.
+  const bareSettings = created.warning ? { ...settings, executionProviders: ['cpu'] } : settings;
+  const bare = await OrtSession.create(bytes, bareSettings);
+  const session = new LayerSessions(bytes, bareSettings, new Set(info.outputs.map((o) => o.name)), bare.session);
+  return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session, warnings };
 }
 
 /** The graph tensor a scene's layer name means: a manifest alias, else the tensor name itself. */

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// `npm run bench`: the project's benchmark. Prints every figure in one run (ratios are only meaningful within a
+// run: the machines are shared and noisy) and writes them to test-results/bench.json.
+//  1. Micro-benchmarks in plain Node of the host's per-frame work: preprocessing, top-k, activation extraction,
+//     and ONNX Runtime with and without the intermediate outputs the extension adds to the graph.
+//  2. The interactive loop inside a real VS Code (code-server): render + readback, transfer to host,
+//     preprocessing, ONNX Runtime run, activation extraction, transfer back, paint, and the whole loop against
+//     the bare ONNX Runtime run of the same model in the same (extension host) process.
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { REPO } from './codeServer.mjs';
+import { runExtensionTests } from './extensionTests.mjs';
+
+const require = createRequire(import.meta.url);
+const args = new Set(process.argv.slice(2));
+const frames = Number(process.env.PERTURBER_BENCH_FRAMES ?? 30);
+
+function sh(cmd) {
+  execSync(cmd, { cwd: REPO, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+}
+
+function medianOf(fn, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+async function medianOfAsync(fn, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+const fmt = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(ms < 1 ? 3 : 2)} ms` : 'n/a');
+
+async function micro() {
+  const { toModelInput } = require(join(REPO, 'out/core/preprocess.js'));
+  const { predictionsFromOutput } = require(join(REPO, 'out/core/classify.js'));
+  const { extractNeurons } = require(join(REPO, 'out/core/activations.js'));
+  const { addGraphOutputs, layerCandidates } = require(join(REPO, 'out/core/onnxGraph.js'));
+  const ort = require('onnxruntime-node');
+  const out = {};
+  const shared = resolve(REPO, '..', 'shared', 'models', 'mobilenet_v2_1.0_224.onnx');
+  const modelFile = existsSync(shared) ? shared : join(REPO, 'models', 'fixture', 'fixture.onnx');
+  const size = existsSync(shared) ? 224 : 64;
+  out.model = existsSync(shared) ? 'mobilenet_v2_1.0_224' : 'fixture (64 px; ../shared/models absent)';
+  const pixels = new Uint8Array(size * size * 4).map((_, i) => (i * 37) & 255);
+  const image = { width: size, height: size, pixels };
+  const input = { name: 'input', width: size, height: size, layout: 'NCHW', channelOrder: 'RGB', range: [-1, 1], mean: [0, 0, 0], std: [1, 1, 1] };
+  out.preprocessMs = medianOf(() => toModelInput(image, input), 200);
+  const logits = new Float32Array(1001).map((_, i) => Math.sin(i));
+  const manifest = { output: { kind: 'logits' }, labelOffset: 0 };
+  const labels = Array.from({ length: 1001 }, (_, i) => `c${i}`);
+  out.top5Ms = medianOf(() => predictionsFromOutput(logits, manifest, labels, 5), 500);
+  const act = new Float32Array(1 * 144 * 56 * 56).map((_, i) => (i % 97) / 97);
+  out.extract16NeuronsMs = medianOf(() => extractNeurons(act, [1, 144, 56, 56], 'NCHW', [...Array(16).keys()]), 200);
+
+  const bytes = new Uint8Array(readFileSync(modelFile));
+  const tensors = layerCandidates(bytes).map((c) => c.tensor);
+  out.graphSurgeryMs = medianOf(() => addGraphOutputs(bytes, tensors), 5);
+  const data = new Float32Array(3 * size * size).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const feeds = { input: new ort.Tensor('float32', data, [1, 3, size, size]) };
+  const bare = await ort.InferenceSession.create(bytes);
+  const withOutputs = await ort.InferenceSession.create(addGraphOutputs(bytes, tensors));
+  const watched = [tensors[Math.floor(tensors.length / 4)], tensors[Math.floor((3 * tensors.length) / 4)]];
+  for (let i = 0; i < 5; i++) {
+    await bare.run(feeds);
+    await withOutputs.run(feeds, ['logits', ...watched]);
+  }
+  const runs = 40;
+  out.ortBareMs = await medianOfAsync(() => bare.run(feeds), runs);
+  out.ortWithLayerOutputsMs = await medianOfAsync(() => withOutputs.run(feeds, ['logits', ...watched]), runs);
+  out.ortBareAgainMs = await medianOfAsync(() => bare.run(feeds), runs);
+  out.layerOutputsAdded = tensors.length;
+  await bare.release();
+  await withOutputs.release();
+  return out;
+}
+
+async function loop() {
+  const lines = [];
+  const result = await runExtensionTests({
+    testsPath: join(REPO, 'out', 'test', 'bench', 'index.js'),
+    timeoutMs: 600_000,
+    print: (line) => {
+      if (line.includes('BENCH_')) lines.push(line.slice(line.indexOf('BENCH_')));
+    },
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`the loop benchmark failed in the extension host (exit ${result.exitCode}); log in ${result.runDir}`);
+  }
+  return lines.filter((l) => l.startsWith('BENCH_JSON ')).map((l) => JSON.parse(l.slice('BENCH_JSON '.length)));
+}
+
+if (!args.has('--no-build')) {
+  sh('bash scripts/setup-tools.sh');
+  sh('npx webpack --mode production');
+  sh('npx tsc -p test/tsconfig.json');
+}
+const results = { date: new Date().toISOString(), frames, micro: await micro() };
+const m = results.micro;
+console.log(`\n== Host per-frame work in plain Node (${m.model}), medians ==`);
+console.log(`preprocess RGBA -> tensor      ${fmt(m.preprocessMs)}`);
+console.log(`top-5 of 1001 (softmax+top-k)  ${fmt(m.top5Ms)}`);
+console.log(`extract 16 maps 144x56x56      ${fmt(m.extract16NeuronsMs)}`);
+console.log(`graph surgery (+${m.layerOutputsAdded} outputs)    ${fmt(m.graphSurgeryMs)} (once, at load)`);
+console.log(`ORT run, bare model            ${fmt(m.ortBareMs)} / again ${fmt(m.ortBareAgainMs)}`);
+console.log(`ORT run, with layer outputs    ${fmt(m.ortWithLayerOutputsMs)} (fetching logits + 2 layers; ratio ${(m.ortWithLayerOutputsMs / m.ortBareMs).toFixed(2)})`);
+
+if (!args.has('--micro-only')) {
+  results.loop = await loop();
+  for (const r of results.loop) {
+    const l = r.loop;
+    console.log(`\n== Interactive loop in code-server: ${r.scene}, medians over ${r.frames} frames ==`);
+    console.log(`render (webview)               ${fmt(l.renderMs)}`);
+    console.log(`readback (webview)             ${fmt(l.readbackMs)}`);
+    console.log(`transfer to host               ${fmt(l.transferMs)}`);
+    console.log(`preprocess                     ${fmt(l.preprocessMs)}`);
+    console.log(`ONNX Runtime run               ${fmt(l.runMs)}`);
+    console.log(`activation extraction          ${fmt(l.extractMs)}`);
+    console.log(`transfer back (slower panel)   ${fmt(l.backMs)}`);
+    console.log(`paint (slower panel)           ${fmt(l.paintMs)}`);
+    console.log(`whole loop                     ${fmt(l.wholeLoopMs)}`);
+    console.log(`bare ORT run, same process     ${fmt(r.bareRunMs)}`);
+    console.log(`ratio whole loop / bare run    ${r.ratio.toFixed(2)}`);
+  }
+}
+mkdirSync(join(REPO, 'test-results'), { recursive: true });
+writeFileSync(join(REPO, 'test-results', 'bench.json'), JSON.stringify(results, null, 2) + '\n');
+console.log('\nwritten: test-results/bench.json');
