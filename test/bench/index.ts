@@ -88,10 +88,15 @@ function complete(r: LoopTimingRecord): boolean {
 
 async function benchLoop(api: ApiShape, scene: BenchScene): Promise<Record<string, number>> {
   const uri = vscode.Uri.file(scene.file);
-  await vscode.commands.executeCommand('vscode.openWith', uri, 'perturber.sceneEditor');
+  // Frame ids are numbered per scene editor: start from an empty log for each scene.
+  api.clearLoopTimings();
+  // Always in the first group: the panels' groups must stay visible (a hidden webview gets no frames).
+  await vscode.commands.executeCommand('vscode.openWith', uri, 'perturber.sceneEditor', vscode.ViewColumn.One);
   const document = await vscode.workspace.openTextDocument(uri);
   // The first frame includes model loading: wait for it, then measure steady-state frames.
-  await waitFor(() => api.loopTimings().find(complete), 120_000, `the first painted frame of ${scene.name}`);
+  await waitFor(() => api.loopTimings().find(complete), 120_000, `the first painted frame of ${scene.name}`).catch((error: Error) => {
+    throw new Error(`${error.message}; recorded: ${JSON.stringify(api.loopTimings().slice(-3))}`);
+  });
   api.clearLoopTimings();
   const start = parseScene(document.getText()).scene?.camera.azimuth ?? 0;
   for (let i = 1; i <= WARMUP + FRAMES; i++) {
@@ -106,17 +111,18 @@ async function benchLoop(api: ApiShape, scene: BenchScene): Promise<Record<strin
   const summary: Record<string, number> = { ...summarize(records, ['predictions', 'activations']) };
   // The whole loop: from the start of rendering in the webview to the end of the slower panel's paint.
   summary.wholeLoopMs = median(records.map((r) => r.renderMs + r.readbackMs + (r.totalMs ?? Number.NaN)));
-  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   return summary;
 }
 
-async function bareRun(scene: BenchScene, runs: number): Promise<number> {
+/** Median bare run; with `gapMs`, the model idles between runs as it does between interactive frames. */
+async function bareRun(scene: BenchScene, runs: number, gapMs = 0): Promise<number> {
   const session = await ort.InferenceSession.create(scene.modelFile, { intraOpNumThreads: 0 });
   const data = new Float32Array(3 * scene.size * scene.size).map((_, i) => ((i * 2654435761) % 1000) / 1000);
   const feeds = { [scene.inputName]: new ort.Tensor('float32', data, [1, 3, scene.size, scene.size]) };
   for (let i = 0; i < 5; i++) await session.run(feeds);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    if (gapMs > 0) await sleep(gapMs);
     const t = performance.now();
     await session.run(feeds);
     times.push(performance.now() - t);
@@ -140,6 +146,9 @@ export async function run(): Promise<void> {
   for (const scene of scenes) {
     const loop = await benchLoop(api, scene);
     const bare = await bareRun(scene, Math.max(FRAMES, 20));
-    console.log(`BENCH_JSON ${JSON.stringify({ scene: scene.name, frames: loop.frames, loop, bareRunMs: bare, ratio: loop.wholeLoopMs / bare })}`);
+    const bareIdle = await bareRun(scene, 20, 50);
+    console.log(
+      `BENCH_JSON ${JSON.stringify({ scene: scene.name, frames: loop.frames, loop, bareRunMs: bare, bareRunAfterIdleMs: bareIdle, ratio: loop.wholeLoopMs / bare })}`,
+    );
   }
 }
