@@ -11,6 +11,10 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+# node-gyp compiles code-server's kerberos module: a C++ toolchain and python3 (present on most images, not all).
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "setup-tools: need root (or sudo) to apt-get install ${need_apt[*]}" >&2; exit 1; fi
   echo "setup-tools: apt-get install ${need_apt[*]}"

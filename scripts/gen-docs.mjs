@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Writes the README's reference sections from their sources, so the docs cannot drift from the code:
+// commands and settings from package.json (+ docs/commands.json for the commands' one-line help), the scene
+// file format from schemas/scene.schema.json, the manifest format from schemas/model.schema.json.
+//   node scripts/gen-docs.mjs          rewrite README.md between the GENERATED markers
+//   node scripts/gen-docs.mjs --check  exit 1 when README.md is out of date (run by check-contributions)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = join(fileURLToPath(import.meta.url), '..', '..');
+const read = (p) => readFileSync(join(REPO, p), 'utf8');
+const pkg = JSON.parse(read('package.json'));
+const help = JSON.parse(read('docs/commands.json'));
+const BEGIN = '<!-- BEGIN GENERATED reference (scripts/gen-docs.mjs; do not edit by hand) -->';
+const END = '<!-- END GENERATED reference -->';
+
+const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const code = (v) => '`' + JSON.stringify(v) + '`';
+
+function commands() {
+  const rows = pkg.contributes.commands.map((c) => {
+    const text = help[c.command];
+    if (!text) throw new Error(`docs/commands.json has no help for ${c.command}`);
+    return `| ${c.category}: ${c.title} | \`${c.command}\` | ${cell(text)} |`;
+  });
+  const stale = Object.keys(help).filter((id) => !pkg.contributes.commands.some((c) => c.command === id));
+  if (stale.length) throw new Error(`docs/commands.json names commands that are not contributed: ${stale.join(', ')}`);
+  return ['### Commands', '', '| palette | id | what it does |', '|---|---|---|', ...rows].join('\n');
+}
+
+function settings() {
+  const rows = Object.entries(pkg.contributes.configuration.properties).map(
+    ([id, s]) => `| \`${id}\` | ${code(s.default)} | ${cell(s.markdownDescription ?? s.description ?? '')} |`,
+  );
+  return ['### Settings', '', '| setting | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+function typeOf(s) {
+  if (s.const !== undefined) return code(s.const);
+  if (s.enum) return s.enum.map((v) => code(v)).join(' \\| ');
+  if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).map(typeOf).join(' or ');
+  let t = s.type ?? (s.properties ? 'object' : '');
+  if (t === 'array' && s.items) t = `array of ${typeOf(s.items)}`;
+  const range = s.minimum !== undefined || s.maximum !== undefined ? ` ${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
+  return t + range;
+}
+
+/** One row per leaf property, dotted paths; oneOf branches are listed by their discriminating const. */
+function schemaRows(schema, prefix, rows) {
+  const branches = schema.oneOf ?? schema.anyOf;
+  if (branches && !schema.properties) {
+    for (const b of branches) schemaRows(b, prefix, rows);
+    return rows;
+  }
+  for (const [name, s] of Object.entries(schema.properties ?? {})) {
+    if (name === '$schema') continue;
+    const p = prefix ? `${prefix}.${name}` : name;
+    const nested = s.properties || ((s.oneOf || s.anyOf) && !s.type);
+    if (nested) {
+      rows.push(`| \`${p}\` | object | | ${cell(s.description ?? '')} |`);
+      schemaRows(s, p, rows);
+    } else if (s.type === 'array' && s.items?.properties) {
+      rows.push(`| \`${p}\` | array | ${s.default !== undefined ? code(s.default) : ''} | ${cell(s.description ?? '')} |`);
+      schemaRows(s.items, `${p}[]`, rows);
+    } else {
+      const required = (schema.required ?? []).includes(name) ? ' (required)' : '';
+      const def = s.default !== undefined && typeof s.default !== 'object' ? code(s.default) : '';
+      rows.push(`| \`${p}\`${required} | ${typeOf(s)} | ${def} | ${cell(s.description ?? '')} |`);
+    }
+  }
+  return rows;
+}
+
+function format(title, schemaFile) {
+  const schema = JSON.parse(read(schemaFile));
+  const rows = [...new Set(schemaRows(schema, '', []))];
+  return [`### ${title}`, '', cell(schema.description ?? ''), '', '| field | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+const generated = [
+  BEGIN,
+  commands(),
+  '',
+  settings(),
+  '',
+  format('Scene file format (`*.perturber.json`, schema `schemas/scene.schema.json`)', 'schemas/scene.schema.json'),
+  '',
+  format('Model manifest format (`*.model.json`, schema `schemas/model.schema.json`)', 'schemas/model.schema.json'),
+  END,
+].join('\n');
+
+const readme = read('README.md');
+const start = readme.indexOf(BEGIN);
+const end = readme.indexOf(END);
+if (start < 0 || end < 0) {
+  console.error(`gen-docs: README.md lacks the markers ${BEGIN} ... ${END}`);
+  process.exit(1);
+}
+const next = readme.slice(0, start) + generated + readme.slice(end + END.length);
+if (process.argv.includes('--check')) {
+  if (next !== readme) {
+    console.error('gen-docs: README.md reference sections are out of date; run `node scripts/gen-docs.mjs`');
+    process.exit(1);
+  }
+  console.log('gen-docs: README.md reference is up to date');
+} else {
+  writeFileSync(join(REPO, 'README.md'), next);
+  console.log('gen-docs: README.md reference written');
+}
