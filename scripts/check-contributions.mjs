@@ -4,6 +4,7 @@
 // every declared setting is read. Also checks that menus name contributed commands. Exit 1 listing problems.
 //
 //   node scripts/check-contributions.mjs
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,10 @@ for (const file of sourceFiles(join(REPO, 'src'))) {
     problems.push(`${relative(REPO, file)} reads settings directly; use src/config.ts`);
   }
 }
+
+// The README's reference tables are generated from package.json and the schemas: they must be current.
+const docs = spawnSync(process.execPath, [join(REPO, 'scripts', 'gen-docs.mjs'), '--check'], { encoding: 'utf8' });
+if (docs.status !== 0) problems.push((docs.stderr || docs.stdout).trim());
 
 if (problems.length > 0) {
   console.error(`check-contributions: ${problems.length} problem(s)`);

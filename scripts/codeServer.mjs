@@ -47,6 +47,8 @@ export const DEFAULT_USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  // The secondary side bar (chat) is empty here and takes a fifth of the width.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 const KEEP_RUNS = 12;

@@ -49,14 +49,14 @@ function typeOf(s) {
 /** One row per leaf property, dotted paths; oneOf branches are listed by their discriminating const. */
 function schemaRows(schema, prefix, rows) {
   const branches = schema.oneOf ?? schema.anyOf;
-  if (branches && !schema.properties) {
+  if (branches && branches.some((b) => b.properties) && !schema.properties) {
     for (const b of branches) schemaRows(b, prefix, rows);
     return rows;
   }
   for (const [name, s] of Object.entries(schema.properties ?? {})) {
     if (name === '$schema') continue;
     const p = prefix ? `${prefix}.${name}` : name;
-    const nested = s.properties || ((s.oneOf || s.anyOf) && !s.type);
+    const nested = s.properties || (s.oneOf ?? s.anyOf ?? []).some((b) => b.properties);
     if (nested) {
       rows.push(`| \`${p}\` | object | | ${cell(s.description ?? '')} |`);
       schemaRows(s, p, rows);

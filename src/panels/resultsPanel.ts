@@ -10,6 +10,7 @@ import type { LoopTimingLog, PanelName } from '../../core/loopTimings';
 import type { Log } from '../log';
 import type { PanelState } from '../sceneEditor/sceneRegistry';
 import { webviewHtml, webviewOptions, type WebviewName } from '../webviewHtml';
+import { WebviewLoader } from '../webviewLoader';
 
 /** What distinguishes the predictions panel from the activations panel. */
 export interface ResultsPanelKind {
@@ -25,6 +26,7 @@ export interface ResultsPanelKind {
 export class ResultsPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private panelDisposables: vscode.Disposable[] = [];
+  private loader: WebviewLoader | undefined;
   private last: HostToPanel = { type: 'empty', reason: 'Open a scene (*.perturber.json) to see results here.' };
   /** The last frame the webview reported painted (for logs and timing checks). */
   lastPaintedFrame = -1;
@@ -80,8 +82,11 @@ export class ResultsPanel implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, this.kind.webview, this.kind.title);
+    const loader = new WebviewLoader(panel, () => webviewHtml(panel.webview, this.extensionUri, this.kind.webview, this.kind.title), this.log, this.kind.title);
+    this.loader = loader;
+    loader.load();
     this.panelDisposables.push(
+      loader,
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidChangeViewState(({ webviewPanel }) => {
         if (webviewPanel.visible) void webviewPanel.webview.postMessage(this.last);
@@ -92,6 +97,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   private detach(): void {
     this.panel = undefined;
+    this.loader = undefined;
     for (const d of this.panelDisposables.splice(0)) d.dispose();
   }
 
@@ -103,6 +109,7 @@ export class ResultsPanel implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready':
+        this.loader?.ready();
         if (this.panel) void this.panel.webview.postMessage(this.last);
         return;
       case 'painted':

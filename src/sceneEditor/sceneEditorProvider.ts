@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { WebviewLoader } from '../webviewLoader';
 import { SceneSession, type SceneServices } from './sceneSession';
 
 export const SCENE_EDITOR_VIEW_TYPE = 'perturber.sceneEditor';
@@ -19,11 +20,13 @@ class SceneEditorProvider implements vscode.CustomTextEditorProvider {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     // The scene's own workspace folder is a root only so that its background image can load.
     panel.webview.options = webviewOptions(this.extensionUri, folder ? [folder.uri] : []);
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'scene', 'Perturber scene');
-    const session = new SceneSession(document, panel, this.services);
+    const loader = new WebviewLoader(panel, () => webviewHtml(panel.webview, this.extensionUri, 'scene', 'Perturber scene'), this.services.log, 'scene editor');
+    loader.load();
+    const session = new SceneSession(document, panel, this.services, loader);
     const registration = this.services.registry.add(session);
     panel.onDidDispose(() => {
       registration.dispose();
+      loader.dispose();
       session.dispose();
       session.clearDiagnosticsIfLast();
     });

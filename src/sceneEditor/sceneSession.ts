@@ -40,6 +40,8 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     readonly document: vscode.TextDocument,
     readonly panel: vscode.WebviewPanel,
     private readonly services: SceneServices,
+    /** Told when the page reports `ready` (it reloads the page when that does not happen). */
+    private readonly loader?: { ready(): void },
   ) {
     const { log } = services;
     this.models = new SceneModels(document.uri, services.locator, services.store, log);
@@ -165,6 +167,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   private handle(message: SceneToHost): void {
     switch (message.type) {
       case 'ready':
+        this.loader?.ready();
         this.sync.postScene();
         this.lastStatus = '';
         this.postStatus();
