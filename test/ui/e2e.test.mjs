@@ -132,4 +132,19 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
     await page.locator('.tabs-container .tab.dirty', { hasText: SCENE }).first().waitFor({ state: 'detached', timeout: 10_000 });
     await shot('workbench-after-save');
   });
+
+  it('after a window reload, the scene editor and both panels come back with results', async () => {
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    // The panels are revived by their serializers, the scene by its custom editor; new frames flow again.
+    const pred = await bundleFrame(page, 'predictions', 60_000);
+    await waitVisible(pred.locator('.model-column canvas').first(), 'predictions after reload: .model-column canvas', 60_000);
+    await waitForFrameIdAbove(pred, 'predictions after reload', 0, 60_000);
+    const act = await bundleFrame(page, 'activations', 60_000);
+    await waitVisible(act.locator('.model-column .neuron').first(), 'activations after reload: .neuron', 60_000);
+    assert.strictEqual(await page.locator('.tabs-container .tab', { hasText: 'Perturber Predictions' }).count(), 1, 'one predictions panel');
+    assert.strictEqual(await page.locator('.tabs-container .tab', { hasText: 'Perturber Activations' }).count(), 1, 'one activations panel');
+    await sleep(500);
+    await shot('workbench-after-reload');
+  });
 });
