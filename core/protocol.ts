@@ -52,6 +52,8 @@ export type HostToScene =
       renderSizes: RenderSize[];
       /** Webview URI of the background image, when the background is an image. */
       backgroundUri?: string;
+      /** Scene-relative path -> webview URI for every workspace file the scene names (object, textures, background). */
+      resourceUris?: Record<string, string>;
     }
   /** Model loading / inference status shown in the editor's status line. */
   | { type: 'status'; level: 'info' | 'error'; text: string }
