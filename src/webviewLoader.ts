@@ -17,7 +17,9 @@ export class WebviewLoader implements vscode.Disposable {
     private readonly html: () => string,
     private readonly log: Log,
     private readonly what: string,
-    private readonly timeoutMs = 10_000,
+    // Past VS Code's own 30 s resource timeout: a page that is merely slow on a busy machine is not reloaded
+    // (a reload restarts its work), one whose resources were answered 408 is.
+    private readonly timeoutMs = 35_000,
     private readonly maxAttempts = 3,
   ) {
     // A hidden webview does not load (its context is not retained): it gets its time when it is shown again.

@@ -50,6 +50,23 @@ async function waitVisible(locator, what, timeout) {
   }
 }
 
+/**
+ * Waits until `selector` is visible in our webview `bundle`, finding the frame again when it is replaced: the
+ * extension reloads a webview whose page never said `ready`, which detaches the old frame.
+ */
+async function visibleInBundle(bundle, selector, what, timeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const frame = await bundleFrame(page, bundle, Math.max(1000, deadline - Date.now()));
+    try {
+      await waitVisible(frame.locator(selector).first(), what, Math.max(1000, deadline - Date.now()));
+      return frame;
+    } catch (err) {
+      if (!/detached/i.test(err.message) || Date.now() > deadline) throw err;
+    }
+  }
+}
+
 const sceneTab = () => page.locator('.tabs-container .tab', { hasText: SCENE }).first();
 
 describe('Perturber in the workbench', { timeout: 300_000 }, () => {
@@ -89,8 +106,7 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
 
   it('shows activations: .neuron tiles with heatmaps', async () => {
     await runCommand(page, 'Show Activations');
-    const act = await bundleFrame(page, 'activations', 30_000);
-    await waitVisible(act.locator('.model-column .neuron').first(), 'activations: .model-column .neuron', 60_000);
+    const act = await visibleInBundle('activations', '.model-column .neuron', 'activations: .model-column .neuron', 90_000);
     const tiles = await act.locator('.neuron').count();
     assert.ok(tiles > 0, 'no .neuron tiles');
     assert.ok((await act.locator('.neuron canvas').count()) >= tiles, 'a .neuron without its heatmap canvas');
@@ -100,8 +116,7 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
 
   it('turning camera.azimuth in the scene editor dirties the document, re-runs inference, and Ctrl+S saves it', async () => {
     await runCommand(page, 'Show Predictions');
-    const pred = await bundleFrame(page, 'predictions', 30_000);
-    await waitVisible(pred.locator('.model-column canvas').first(), 'predictions: .model-column canvas', 60_000);
+    const pred = await visibleInBundle('predictions', '.model-column canvas', 'predictions: .model-column canvas', 90_000);
     const firstFrame = await waitForFrameIdAbove(pred, 'predictions', 0);
     const before = azimuthOnDisk();
 
@@ -137,11 +152,9 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
     await runCommand(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     // The panels are revived by their serializers, the scene by its custom editor; new frames flow again.
-    const pred = await bundleFrame(page, 'predictions', 60_000);
-    await waitVisible(pred.locator('.model-column canvas').first(), 'predictions after reload: .model-column canvas', 60_000);
+    const pred = await visibleInBundle('predictions', '.model-column canvas', 'predictions after reload: .model-column canvas', 90_000);
     await waitForFrameIdAbove(pred, 'predictions after reload', 0, 60_000);
-    const act = await bundleFrame(page, 'activations', 60_000);
-    await waitVisible(act.locator('.model-column .neuron').first(), 'activations after reload: .neuron', 60_000);
+    await visibleInBundle('activations', '.model-column .neuron', 'activations after reload: .neuron', 90_000);
     assert.strictEqual(await page.locator('.tabs-container .tab', { hasText: 'Perturber Predictions' }).count(), 1, 'one predictions panel');
     assert.strictEqual(await page.locator('.tabs-container .tab', { hasText: 'Perturber Activations' }).count(), 1, 'one activations panel');
     await sleep(500);
