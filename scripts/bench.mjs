@@ -93,6 +93,20 @@ async function micro() {
   await bare.release();
   await allOutputs.release();
   await watchedOutputs.release();
+
+  // Built-in textures (512 px) and backgrounds (224 px): generated once per change of name/seed.
+  const { generateTexture, BUILTIN_TEXTURES } = require(join(REPO, 'out/core/textures/index.js'));
+  const { generateBackground, BUILTIN_BACKGROUNDS } = require(join(REPO, 'out/core/backgrounds/index.js'));
+  out.textureMs = {};
+  for (const { name } of BUILTIN_TEXTURES) {
+    generateTexture(name, 0, 64);
+    out.textureMs[name] = medianOf(() => generateTexture(name, 1, 512), 5);
+  }
+  out.backgroundMs = {};
+  for (const { name } of BUILTIN_BACKGROUNDS) {
+    generateBackground(name, 0, 32, 32);
+    out.backgroundMs[name] = medianOf(() => generateBackground(name, 1, 224, 224), 5);
+  }
   return out;
 }
 
@@ -126,6 +140,10 @@ console.log(`graph surgery (+${m.layerOutputsAdded} outputs)    ${fmt(m.graphSur
 console.log(`ORT run, bare model            ${fmt(m.ortBareMs)} / again ${fmt(m.ortBareAgainMs)}`);
 console.log(`ORT run, every layer exposed   ${fmt(m.ortAllLayersExposedMs)} (fetching logits + 2 layers; ratio to bare ${(m.ortAllLayersExposedMs / m.ortBareMs).toFixed(2)})`);
 console.log(`ORT run, watched layers only   ${fmt(m.ortWatchedLayersExposedMs)} (what the extension runs; ratio to bare ${(m.ortWatchedLayersExposedMs / m.ortBareMs).toFixed(2)})`);
+
+const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+console.log(`textures at 512 px (ms)        ${list(m.textureMs)}`);
+console.log(`backgrounds at 224 px (ms)     ${list(m.backgroundMs)}`);
 
 if (!args.has('--micro-only')) {
   results.loop = await loop();

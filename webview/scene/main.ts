@@ -7,7 +7,6 @@ import { assertNever, type HostToScene, type SceneToHost } from '../../core/prot
 import type { Scene, SceneDiagnostic, SceneEdit } from '../../core/sceneTypes';
 import { connect } from '../shared/vscodeApi';
 import { el, mountRoot } from '../shared/dom';
-import { BackgroundImage, type BackgroundState } from './background';
 import { ControlsPanel } from './controls';
 import { FrameCapture } from './frames';
 import { LiveEdits } from './liveEdits';
@@ -69,12 +68,21 @@ let frameId = 0;
 let lastFrameKey = '';
 let frameWanted = false;
 let drawRequest = 0;
+/** Scene-relative path -> webview URI of the workspace files the scene names (object file, images). */
+let resourceUris: Record<string, string> = {};
+/** The legacy single background URI, for a host that sends no resourceUris. */
+let backgroundUri: string | undefined;
+/** The next apply follows a new document version: failed loads are tried again. */
+let retryLoads = false;
+/** An exception while syncing the three.js scene (a bug, or a scene the view cannot show). */
+let applyProblem = '';
+/** What #problems shows beside the diagnostics, to redraw it only when that changes. */
+let shownViewProblems = '';
 
 const capture = new FrameCapture();
-const background = new BackgroundImage(onBackgroundSettled);
 let renderer: SceneRenderer | undefined;
 try {
-  renderer = new SceneRenderer(canvas);
+  renderer = new SceneRenderer(canvas, { problem: onViewProblem, settled: invalidate });
 } catch (error) {
   const message = `WebGL is not available, so the scene cannot be rendered (${error instanceof Error ? error.message : String(error)}).`;
   showViewMessage(message);
@@ -119,23 +127,23 @@ function onScene(message: Extract<HostToScene, { type: 'scene' }>): void {
     hostScene = message.scene;
     shown = live.reconcile(message.scene);
     armExpiry();
-    background.request(shown.background.kind === 'image' ? message.backgroundUri : undefined, newVersion);
+    resourceUris = message.resourceUris ?? {};
+    backgroundUri = message.backgroundUri;
+    if (newVersion) {
+      retryLoads = true;
+      status.setNote('');
+    }
     controls.update(shown);
     controls.disabled = false;
     controls.element.hidden = false;
     sceneName.textContent = shown.name;
-    if (shown.background.kind === 'image' && message.backgroundUri === undefined) {
-      status.setNote('The background image is not available.');
-    } else if (background.current.kind !== 'failed') {
-      status.setNote('');
-    }
   } else {
     broken = true;
     hostScene = null;
     live.reset();
     controls.disabled = true;
   }
-  problems.show(diagnostics, broken);
+  showProblems();
   document.body.classList.toggle('broken', broken);
   viewWrap.classList.toggle('stale', broken && shown !== null);
   if (broken && shown === null) showViewMessage('Nothing to show until the scene file is valid.');
@@ -178,12 +186,25 @@ function armExpiry(): void {
   }, EDIT_GRACE_MS + 50);
 }
 
-function onBackgroundSettled(state: BackgroundState): void {
-  if (state.kind === 'failed') {
-    status.setNote(state.message);
-    channel.post({ type: 'problem', message: state.message });
-  }
+/**
+ * A file the scene names did not load, an object could not be built, ...: the status line and the host hear of it
+ * once; #problems lists what is still wrong each time the view is drawn.
+ */
+function onViewProblem(message: string): void {
+  status.setNote(message);
+  channel.post({ type: 'problem', message });
   invalidate();
+}
+
+function currentViewProblems(): string[] {
+  if (broken) return [];
+  return [...(renderer?.problems ?? []), ...(applyProblem ? [applyProblem] : [])];
+}
+
+function showProblems(): void {
+  const list = currentViewProblems();
+  shownViewProblems = list.join('\n');
+  problems.show(diagnostics, broken, list);
 }
 
 // ---------------------------------------------------------------- drawing
@@ -196,12 +217,21 @@ function invalidate(): void {
 function draw(): void {
   drawRequest = 0;
   if (!renderer || !shown) return;
-  const bg = background.current;
-  renderer.apply(shown, bg.kind === 'ready' ? bg.texture : null);
+  try {
+    renderer.apply(shown, resourceUris, retryLoads, backgroundUri);
+    applyProblem = '';
+  } catch (error) {
+    // A scene the view cannot show must not stop the page: report it and keep drawing what there is.
+    const message = `Could not show the scene: ${error instanceof Error ? error.message : String(error)}`;
+    if (message !== applyProblem) onViewProblem(message);
+    applyProblem = message;
+  }
+  retryLoads = false;
+  if (currentViewProblems().join('\n') !== shownViewProblems) showProblems();
   renderer.renderView();
-  // No frames while the document is broken (the view is the stale last good scene) or the background is loading.
-  if (broken || !capture.hasSizes || bg.kind === 'loading') return;
-  const key = JSON.stringify([shown, capture.sizesKey, bg.kind, bg.kind === 'none' ? '' : bg.uri]);
+  // No frames while the document is broken (the view is the stale last good scene) or a file is still loading.
+  if (broken || !capture.hasSizes || renderer.pending) return;
+  const key = JSON.stringify([shown, capture.sizesKey, resourceUris, renderer.contentKey]);
   if (!frameWanted && key === lastFrameKey) return;
   postFrame(renderer, shown);
   lastFrameKey = key;

@@ -1,6 +1,6 @@
 /** Scene-file angles and distances to three.js transforms. Angles in the file are degrees. */
 import { MathUtils, Object3D, PerspectiveCamera, Vector3 } from 'three';
-import type { SceneCamera, SceneLight, SceneObject } from '../../core/sceneTypes';
+import type { ObjectPose, SceneCamera, SceneLight } from '../../core/sceneTypes';
 
 const rad = MathUtils.degToRad;
 
@@ -11,10 +11,15 @@ export function directionFrom(azimuthDeg: number, elevationDeg: number, target =
   return target.set(Math.cos(el) * Math.sin(az), Math.sin(el), Math.cos(el) * Math.cos(az));
 }
 
-/** Yaw about the vertical axis, then pitch about the object's left-right axis, then roll about its front-back axis. */
-export function applyObjectPose(object: Object3D, pose: SceneObject): void {
+/**
+ * Yaw about the vertical axis, then pitch about the object's left-right axis, then roll about its front-back axis;
+ * then the object's centre moves to (x, y, z) in object radii (the objects are normalised to radius 1; +z is
+ * towards a camera at azimuth 0).
+ */
+export function applyObjectPose(object: Object3D, pose: ObjectPose): void {
   object.rotation.set(rad(pose.pitch), rad(pose.yaw), rad(pose.roll), 'YXZ');
   object.scale.setScalar(pose.scale);
+  object.position.set(pose.x, pose.y, pose.z);
 }
 
 const right = new Vector3();

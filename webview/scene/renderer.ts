@@ -1,24 +1,28 @@
 /**
- * The three.js side of the scene editor: one WebGL renderer, the object, its lights and the orbit camera.
- * `apply(scene)` syncs the three.js objects to a scene value; nothing renders until the caller asks.
+ * The three.js side of the scene editor: one WebGL renderer, the object (built-in or a workspace file), its
+ * materials, lights, background and the orbit camera. `apply(scene, resourceUris)` syncs the three.js objects to a
+ * scene value; nothing renders until the caller asks. Async parts (object files, images) report through `events`.
  */
 import {
   AmbientLight,
   BufferGeometry,
   Color,
   DirectionalLight,
-  DoubleSide,
+  Group,
   Mesh,
-  MeshStandardMaterial,
   NoToneMapping,
+  Object3D,
   PerspectiveCamera,
   Scene as ThreeScene,
   SRGBColorSpace,
-  Texture,
   Vector2,
   WebGLRenderer,
+  type Material,
 } from 'three';
-import type { BuiltinObjectName, Scene } from '../../core/sceneTypes';
+import type { Scene, SceneObject } from '../../core/sceneTypes';
+import { SceneBackgroundView } from './background';
+import { disposeObject, loadObjectFile } from './fileObjects';
+import { SceneMaterials } from './materials';
 import { createBuiltinGeometry } from './objects';
 import { applyObjectPose, lightPosition, placeCamera } from './pose';
 
@@ -28,53 +32,87 @@ import { applyObjectPose, lightPosition, placeCamera } from './pose';
  */
 const LIGHT_UNIT = Math.PI;
 
-/** Shown while an image background is loading or missing. */
-const PLACEHOLDER_BACKGROUND = '#3a3a3a';
+export interface RendererEvents {
+  /** A problem worth telling the user (a file that did not load, an object that cannot be built). */
+  problem(message: string): void;
+  /** Something async finished (a file object, an image): render again. */
+  settled(): void;
+}
+
+/** The object shown now: what it was built from, and its three.js node under the pose group. */
+type ShownObject =
+  | { kind: 'none'; key: string }
+  | { kind: 'builtin'; key: string; mesh: Mesh<BufferGeometry, Material> }
+  | { kind: 'loading'; key: string }
+  | { kind: 'file'; key: string; root: Object3D };
 
 export class SceneRenderer {
   readonly renderer: WebGLRenderer;
   readonly scene = new ThreeScene();
   readonly camera = new PerspectiveCamera(40, 1, 0.01, 100);
-  private readonly material = new MeshStandardMaterial({ roughness: 0.45, metalness: 0, side: DoubleSide });
-  private readonly mesh: Mesh<BufferGeometry, MeshStandardMaterial>;
+  readonly materials: SceneMaterials;
+  readonly background: SceneBackgroundView;
+  /** Carries the object pose; the built-in mesh or the loaded file hangs under it. */
+  private readonly pose = new Group();
+  private shown: ShownObject = { kind: 'none', key: '' };
+  /** The materials each mesh of a file object came with, restored when the scene stops overriding them. */
+  private readonly ownMaterials = new WeakMap<Mesh, Material | Material[]>();
   private readonly keyLight = new DirectionalLight(0xffffff, LIGHT_UNIT);
   private readonly ambient = new AmbientLight(0xffffff, 0.4 * LIGHT_UNIT);
-  private objectName: BuiltinObjectName | undefined;
-  private readonly backgroundColor = new Color(PLACEHOLDER_BACKGROUND);
   private readonly scratchSize = new Vector2();
+  private readonly silhouetteBackground = new Color();
+  private objectVersion = 0;
+  /** Problems of the current object (cleared when the object changes), for the problems list. */
+  private objectProblems: string[] = [];
 
-  constructor(canvas: HTMLCanvasElement) {
+  constructor(canvas: HTMLCanvasElement, private readonly events: RendererEvents) {
     this.renderer = new WebGLRenderer({ canvas, antialias: true, alpha: false, powerPreference: 'high-performance' });
     this.renderer.outputColorSpace = SRGBColorSpace;
     // Tone mapping applies to the canvas only, never to render targets: keep it off so frames match the view.
     this.renderer.toneMapping = NoToneMapping;
-    this.mesh = new Mesh(new BufferGeometry(), this.material);
-    this.scene.add(this.mesh, this.keyLight, this.ambient);
-    this.scene.background = this.backgroundColor;
+    this.materials = new SceneMaterials(events);
+    this.background = new SceneBackgroundView(events);
+    this.scene.add(this.pose, this.keyLight, this.ambient);
   }
 
-  /** Syncs object, material, lights, camera and background colour; `backgroundImage` is used when the scene wants one. */
-  apply(scene: Scene, backgroundImage: Texture | null): void {
-    if (scene.object.name !== this.objectName) {
-      const old = this.mesh.geometry;
-      this.mesh.geometry = createBuiltinGeometry(scene.object.name);
-      old.dispose();
-      this.objectName = scene.object.name;
-    }
-    this.material.color.set(scene.object.color);
-    applyObjectPose(this.mesh, scene.object);
+  /** True while something the scene names is still loading: a frame now would not show the scene. */
+  get pending(): boolean {
+    return this.shown.kind === 'loading' || this.materials.pending || this.background.pending;
+  }
 
+  /** Changes whenever async content changed what an unchanged scene looks like. */
+  get contentKey(): string {
+    return `${this.objectVersion}.${this.materials.contentVersion}.${this.background.contentVersion}`;
+  }
+
+  /** Why parts of the scene are not shown now (a missing or broken file, an unsupported morph, an image). */
+  get problems(): string[] {
+    return [...this.objectProblems, ...this.materials.problems, ...this.background.problems];
+  }
+
+  /**
+   * Syncs object, materials, lights, camera and background. `resourceUris` maps the scene's workspace paths to
+   * webview URIs; `newDocument`: the document changed, so failed loads are tried again.
+   */
+  apply(scene: Scene, resourceUris: Readonly<Record<string, string>>, newDocument = false, backgroundUri?: string): void {
+    this.syncObject(scene.object, resourceUris, newDocument);
+    applyObjectPose(this.pose, scene.object);
+    this.materials.update(scene.material, scene.silhouette, resourceUris, newDocument);
+    this.assignMaterials(scene);
+
+    const silhouette = scene.silhouette.enabled;
     lightPosition(scene.light, this.keyLight.position);
     this.keyLight.intensity = scene.light.intensity * LIGHT_UNIT;
     this.ambient.intensity = scene.light.ambient * LIGHT_UNIT;
 
     placeCamera(this.camera, scene.camera, 1);
 
-    if (scene.background.kind === 'image' && backgroundImage) {
-      this.scene.background = backgroundImage;
+    if (silhouette) {
+      this.scene.background = this.silhouetteBackground.set(scene.silhouette.backgroundColor);
     } else {
-      this.backgroundColor.set(scene.background.kind === 'color' ? scene.background.color : PLACEHOLDER_BACKGROUND);
-      this.scene.background = this.backgroundColor;
+      const bg = scene.background;
+      const uri = bg.kind === 'image' ? resourceUris[bg.path] ?? backgroundUri : undefined;
+      this.scene.background = this.background.update(bg, uri, newDocument);
     }
   }
 
@@ -93,8 +131,102 @@ export class SceneRenderer {
   }
 
   dispose(): void {
-    this.mesh.geometry.dispose();
-    this.material.dispose();
+    this.dropObject();
+    this.materials.dispose();
+    this.background.dispose();
     this.renderer.dispose();
   }
+
+  // ---------------------------------------------------------------- object
+
+  private syncObject(object: SceneObject, resourceUris: Readonly<Record<string, string>>, retry: boolean): void {
+    if (object.kind === 'builtin') {
+      const key = `builtin:${JSON.stringify([object.name, object.seed, object.params, object.morph])}`;
+      if (key === this.shown.key) return;
+      this.dropObject();
+      try {
+        const mesh = new Mesh<BufferGeometry, Material>(createBuiltinGeometry(object), this.materials.standard);
+        this.pose.add(mesh);
+        this.shown = { kind: 'builtin', key, mesh };
+      } catch (error) {
+        this.shown = { kind: 'none', key };
+        this.report(`Could not build the ${object.name}: ${messageOf(error)}`);
+      }
+      return;
+    }
+    const uri = resourceUris[object.path];
+    const key = `file:${object.path}|${uri ?? ''}`;
+    if (key === this.shown.key && !(retry && this.shown.kind === 'none' && uri !== undefined)) return;
+    this.dropObject();
+    if (uri === undefined) {
+      this.shown = { kind: 'none', key };
+      this.report(`The object file "${object.path}" is not available.`);
+      return;
+    }
+    this.shown = { kind: 'loading', key };
+    loadObjectFile(uri, object.path).then(
+      (loaded) => {
+        if (this.shown.key !== key || this.shown.kind !== 'loading') {
+          disposeObject(loaded.object); // superseded while loading
+          return;
+        }
+        this.pose.add(loaded.object);
+        this.shown = { kind: 'file', key, root: loaded.object };
+        this.objectVersion += 1;
+        for (const warning of loaded.warnings) this.report(warning);
+        this.events.settled();
+      },
+      (error: unknown) => {
+        if (this.shown.key !== key || this.shown.kind !== 'loading') return;
+        this.shown = { kind: 'none', key };
+        this.objectVersion += 1;
+        this.report(messageOf(error));
+        this.events.settled();
+      },
+    );
+  }
+
+  private dropObject(): void {
+    const shown = this.shown;
+    if (shown.kind === 'builtin') {
+      this.pose.remove(shown.mesh);
+      shown.mesh.geometry.dispose();
+    } else if (shown.kind === 'file') {
+      this.pose.remove(shown.root);
+      // Give the file its own materials back first: disposeObject frees what the meshes hold, never ours.
+      this.setFileMaterials(shown.root, null);
+      disposeObject(shown.root);
+    }
+    this.shown = { kind: 'none', key: '' };
+    this.objectProblems = [];
+  }
+
+  /** Silhouette: the flat material everywhere; otherwise the scene material, except file objects without a texture. */
+  private assignMaterials(scene: Scene): void {
+    const m = this.materials;
+    const material = scene.silhouette.enabled ? m.silhouette : m.standard;
+    if (this.shown.kind === 'builtin') this.shown.mesh.material = material;
+    if (this.shown.kind === 'file') {
+      const own = !scene.silhouette.enabled && scene.material.texture === null;
+      this.setFileMaterials(this.shown.root, own ? null : material);
+    }
+  }
+
+  /** `material` null: each mesh's own material. */
+  private setFileMaterials(root: Object3D, material: Material | null): void {
+    root.traverse((child) => {
+      if (!(child instanceof Mesh)) return;
+      if (!this.ownMaterials.has(child)) this.ownMaterials.set(child, child.material as Material | Material[]);
+      child.material = material ?? (this.ownMaterials.get(child) as Material | Material[]);
+    });
+  }
+
+  private report(message: string): void {
+    this.objectProblems = [...this.objectProblems, message];
+    this.events.problem(message);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -49,14 +49,20 @@ export class ProblemsList {
     element.hidden = true;
   }
 
-  /** `broken`: the document has no usable scene (the view shows the last good one greyed, or nothing). */
-  show(diagnostics: readonly SceneDiagnostic[], broken: boolean): void {
-    this.element.hidden = diagnostics.length === 0 && !broken;
+  /**
+   * `broken`: the document has no usable scene (the view shows the last good one greyed, or nothing).
+   * `viewProblems`: what the view itself could not show (a missing object file, a texture that failed to load).
+   */
+  show(diagnostics: readonly SceneDiagnostic[], broken: boolean, viewProblems: readonly string[] = []): void {
+    this.element.hidden = diagnostics.length === 0 && !broken && viewProblems.length === 0;
     this.element.classList.toggle('broken', broken);
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
+    const count = diagnostics.length + viewProblems.length;
     this.heading.textContent = broken
       ? 'The scene file has problems; fix them in the JSON to continue.'
-      : `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in the scene file${errors === 0 ? ' (warnings)' : ''}`;
+      : diagnostics.length === 0
+        ? `${count} problem${count === 1 ? '' : 's'} showing the scene`
+        : `${count} problem${count === 1 ? '' : 's'} in the scene file${errors === 0 && viewProblems.length === 0 ? ' (warnings)' : ''}`;
     this.list.replaceChildren(
       ...diagnostics.map((d) =>
         el(
@@ -68,6 +74,11 @@ export class ProblemsList {
         ),
       ),
     );
+    for (const message of viewProblems) {
+      this.list.append(
+        el('li', { class: 'error view-problem' }, el('span', { class: 'severity' }, 'Error'), el('span', { class: 'message' }, message)),
+      );
+    }
     if (broken && diagnostics.length === 0) this.list.append(el('li', { class: 'error' }, el('span', { class: 'message' }, 'The file is not a valid scene.')));
   }
 }
