@@ -163,7 +163,7 @@ function page(name, origin, theme) {
     `img-src ${origin} data: blob:`,
     `style-src ${origin} 'unsafe-inline'`,
     `font-src ${origin}`,
-    `connect-src ${origin}`,
+    `connect-src ${origin} data: blob:`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>

@@ -24,14 +24,17 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
   const source = webview.cspSource;
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${name}.css`));
-  // img-src data:/blob: for textures and images built in memory (three.js loads the background through an
-  // <img>, so no connect-src); style-src 'unsafe-inline' for the inline styles Lit and chart.js set. No
-  // 'unsafe-eval': none of three.js, chart.js or Lit needs it (the scene schema is bundled without ajv).
+  // img-src data:/blob: for textures and images built in memory; connect-src for the object files the scene
+  // editor fetches (OBJ/MTL/glTF text and buffers from the workspace through webview URIs), plus data:/blob: for
+  // glTF's embedded buffers and images, which GLTFLoader reads with fetch(). style-src 'unsafe-inline' for the
+  // inline styles Lit and chart.js set. No 'unsafe-eval': none of three.js, chart.js or Lit needs it (the scene
+  // schema is bundled without ajv).
   const csp = [
     "default-src 'none'",
     `img-src ${source} data: blob:`,
     `style-src ${source} 'unsafe-inline'`,
     `font-src ${source}`,
+    `connect-src ${source} data: blob:`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
