@@ -21,6 +21,11 @@ export class WebviewLoader implements vscode.Disposable {
     // (a reload restarts its work), one whose resources were answered 408 is.
     private readonly timeoutMs = 35_000,
     private readonly maxAttempts = 3,
+    /**
+     * Replaces the whole panel instead of setting the HTML again: a stalled webview keeps stalling when only
+     * its HTML is set again (seen in the e2e logs: 408 again 30 s later); a new webview (new iframe) loads.
+     */
+    private readonly recreate?: () => void,
   ) {
     // A hidden webview does not load (its context is not retained): it gets its time when it is shown again.
     this.visibility = panel.onDidChangeViewState(({ webviewPanel }) => {
@@ -61,7 +66,8 @@ export class WebviewLoader implements vscode.Disposable {
         return;
       }
       this.log.warn(`${this.what}: the view did not load within ${this.timeoutMs / 1000} s; loading it again`);
-      this.load();
+      if (this.recreate) this.recreate();
+      else this.load();
     }, this.timeoutMs);
   }
 

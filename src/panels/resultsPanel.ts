@@ -82,7 +82,15 @@ export class ResultsPanel implements vscode.Disposable {
 
   private attach(panel: vscode.WebviewPanel): void {
     this.panel = panel;
-    const loader = new WebviewLoader(panel, () => webviewHtml(panel.webview, this.extensionUri, this.kind.webview, this.kind.title), this.log, this.kind.title);
+    const loader = new WebviewLoader(
+      panel,
+      () => webviewHtml(panel.webview, this.extensionUri, this.kind.webview, this.kind.title),
+      this.log,
+      this.kind.title,
+      undefined,
+      undefined,
+      () => this.recreate(),
+    );
     this.loader = loader;
     loader.load();
     this.panelDisposables.push(
@@ -93,6 +101,15 @@ export class ResultsPanel implements vscode.Disposable {
       }),
       panel.onDidDispose(() => this.detach()),
     );
+  }
+
+  /** Replaces a panel whose page never loaded with a new one in the same place. */
+  private recreate(): void {
+    const old = this.panel;
+    const column = old?.viewColumn;
+    this.detach();
+    old?.dispose();
+    this.show({ preserveFocus: true, reveal: true, column });
   }
 
   private detach(): void {

@@ -30,7 +30,6 @@ class SceneEditorProvider implements vscode.CustomTextEditorProvider {
       session.dispose();
       session.clearDiagnosticsIfLast();
     });
-    this.services.showPanels(false);
   }
 }
 

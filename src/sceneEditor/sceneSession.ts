@@ -35,6 +35,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private results: FrameResults | undefined;
   private lastStatus = '';
+  private panelsShown = false;
 
   constructor(
     readonly document: vscode.TextDocument,
@@ -168,6 +169,12 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.loader?.ready();
+        // The panels open once the scene's page is up: three webviews loading at once on a busy machine is
+        // when VS Code's webview resource loading stalls (see webviewLoader.ts).
+        if (!this.panelsShown) {
+          this.panelsShown = true;
+          this.services.showPanels(false);
+        }
         this.sync.postScene();
         this.lastStatus = '';
         this.postStatus();
