@@ -7,15 +7,22 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import schema from '../schemas/scene.schema.json';
+import { isSuspiciousPath, semanticDiagnostics } from './sceneChecks';
+import { migrateScene, pathInVersion } from './sceneMigrations';
+import { diagnostic, displayPath, keyNodeOf, locate } from './sceneText';
 import { SCENE_VERSION, type Scene, type SceneDiagnostic } from './sceneTypes';
 
 /** The JSON schema of scene files (schemas/scene.schema.json). */
 export const SCENE_SCHEMA = schema;
 
+export { isSuspiciousPath };
+
 export interface SceneParseResult {
-  /** The scene with defaults filled in; null when the text is not JSON or has errors. */
+  /** The scene with defaults filled in (migrated to SCENE_VERSION); null when the text is not JSON or has errors. */
   scene: Scene | null;
   diagnostics: SceneDiagnostic[];
+  /** The file's version when it is older than SCENE_VERSION and was migrated in memory. */
+  migratedFrom?: number;
 }
 
 /** Scene files are a few KB; anything far larger is not a scene and would only slow the editor down. */
@@ -49,8 +56,8 @@ function fillDefaults(value: unknown, schemaNode: unknown): void {
     return;
   }
   if (!isObject(value)) return;
-  for (const level of [schemaNode, discriminatedBranch(value, schemaNode)]) {
-    if (!isObject(level) || !isObject(level.properties)) continue;
+  for (const level of schemaLevels(value, schemaNode)) {
+    if (!isObject(level.properties)) continue;
     const required = Array.isArray(level.required) ? level.required : [];
     for (const [key, propertySchema] of Object.entries(level.properties)) {
       if (!isObject(propertySchema)) continue;
@@ -61,6 +68,17 @@ function fillDefaults(value: unknown, schemaNode: unknown): void {
       fillDefaults(value[key], propertySchema);
     }
   }
+}
+
+/**
+ * The schema nodes that describe an object value: the node itself, then (lazily, so a tag default filled at the
+ * outer level picks its branch) the `then` of an `if` on objects and the matching discriminated branch.
+ */
+function* schemaLevels(value: JsonObject, schemaNode: JsonObject): Generator<JsonObject> {
+  yield schemaNode;
+  if (isObject(schemaNode.then)) yield* schemaLevels(value, schemaNode.then);
+  const branch = discriminatedBranch(value, schemaNode);
+  if (isObject(branch)) yield* schemaLevels(value, branch);
 }
 
 /** The `oneOf` branch whose `const` tag matches the value's discriminator property, if any. */
@@ -83,49 +101,6 @@ export function defaultScene(): Scene {
   const scene: JsonObject = { version: SCENE_VERSION };
   fillDefaults(scene, SCENE_SCHEMA);
   return scene as unknown as Scene;
-}
-
-// ---------------------------------------------------------------- locating problems in the text
-
-/** A scene path as the user reads it: `camera.azimuth`, `models[0].path`, "" for the root. */
-function displayPath(segments: readonly (string | number)[]): string {
-  let out = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? segment : `.${segment}`;
-  }
-  return out;
-}
-
-/** Walks the syntax tree along `segments` as far as it exists (the nearest existing parent is the fallback). */
-function locate(root: Node, segments: readonly string[]): { node: Node; path: (string | number)[] } {
-  let node = root;
-  const path: (string | number)[] = [];
-  for (const segment of segments) {
-    let next: Node | undefined;
-    if (node.type === 'object') {
-      // The last property with the name wins, as in JSON.parse.
-      const property = [...(node.children ?? [])].reverse().find((p) => p.children?.[0]?.value === segment);
-      next = property?.children?.[1];
-      if (next) path.push(segment);
-    } else if (node.type === 'array' && /^\d+$/.test(segment)) {
-      next = node.children?.[Number(segment)];
-      if (next) path.push(Number(segment));
-    }
-    if (!next) break;
-    node = next;
-  }
-  return { node, path };
-}
-
-/** The key node of the property holding `valueNode` (to underline `"azimut"` rather than its value). */
-function keyNodeOf(valueNode: Node): Node | undefined {
-  const property = valueNode.parent;
-  return property?.type === 'property' ? property.children?.[0] : undefined;
-}
-
-function diagnostic(message: string, path: string, node: Pick<Node, 'offset' | 'length'>): SceneDiagnostic {
-  return { message, path, offset: node.offset, length: node.length, severity: 'error' };
 }
 
 // ---------------------------------------------------------------- syntax
@@ -214,15 +189,30 @@ function validate(value: unknown): ErrorObject[] {
   if (!validator) {
     // strictNumbers: NaN/Infinity (e.g. 1e400) are not numbers; discriminator: one clear error for `background`
     // instead of one per oneOf branch.
-    const ajv = new Ajv({ allErrors: true, strictNumbers: true, discriminator: true });
+    // allowUnionTypes: nullable values (`"type": ["object", "null"]`).
+    const ajv = new Ajv({ allErrors: true, strictNumbers: true, discriminator: true, allowUnionTypes: true });
+    // VS Code's hint on properties kept for old files (object.color of version 1): annotation only.
+    ajv.addKeyword({ keyword: 'deprecationMessage', schemaType: 'string' });
     validator = ajv.compile(SCENE_SCHEMA);
   }
   return validator(value) ? [] : [...(validator.errors ?? [])];
 }
 
-const COLOR_PATTERN = SCENE_SCHEMA.properties.object.properties.color.pattern;
-/** `"color" or "image"`: the tags of the one discriminated union in the schema. */
-const BACKGROUND_KINDS = SCENE_SCHEMA.properties.background.oneOf.map((b) => `"${b.properties.kind.const}"`).join(' or ');
+const COLOR_PATTERN = SCENE_SCHEMA.properties.material.properties.color.pattern;
+
+/** `"color", "image" or "builtin"`: the tags of the discriminated union whose `discriminator` keyword is at `schemaPath`. */
+function unionTags(schemaPath: string): string {
+  let node: unknown = SCENE_SCHEMA;
+  for (const segment of schemaPath.replace(/^#\//, '').split('/').slice(0, -1).map(unescapePointer)) {
+    node = isObject(node) || Array.isArray(node) ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  const branches = isObject(node) && Array.isArray(node.oneOf) ? node.oneOf : [];
+  const tags = branches.flatMap((branch: unknown) => {
+    const tag = isObject(branch) && isObject(branch.properties) ? branch.properties.kind : undefined;
+    return isObject(tag) && typeof tag.const === 'string' ? [`"${tag.const}"`] : [];
+  });
+  return tags.length <= 1 ? tags.join('') : `${tags.slice(0, -1).join(', ')} or ${tags[tags.length - 1]}`;
+}
 const ARTICLES: Record<string, string> = {
   number: 'a number',
   integer: 'an integer',
@@ -230,6 +220,7 @@ const ARTICLES: Record<string, string> = {
   object: 'an object',
   array: 'an array',
   boolean: 'true or false',
+  null: 'null',
 };
 
 function quoted(value: unknown): string {
@@ -237,8 +228,9 @@ function quoted(value: unknown): string {
 }
 
 /** Turns one ajv error into a diagnostic, or undefined for errors another diagnostic already explains. */
-function schemaDiagnostic(error: ErrorObject, root: Node): SceneDiagnostic | undefined {
-  const segments = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(unescapePointer);
+function schemaDiagnostic(error: ErrorObject, root: Node, migratedFrom: number): SceneDiagnostic | undefined {
+  const migratedSegments = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map(unescapePointer);
+  const segments = pathInVersion(migratedSegments, migratedFrom);
   const { node, path } = locate(root, segments);
   const where = displayPath(path);
   const subject = where === '' ? 'the scene' : where;
@@ -257,7 +249,8 @@ function schemaDiagnostic(error: ErrorObject, root: Node): SceneDiagnostic | und
         length: 1,
       });
     case 'type':
-      return diagnostic(`${subject} must be ${ARTICLES[String(params.type)] ?? String(params.type)}`, where, node);
+      // Nullable values have a list of types ("object,null").
+      return diagnostic(`${subject} must be ${String(params.type).split(',').map((t) => ARTICLES[t] ?? t).join(' or ')}`, where, node);
     case 'minimum':
     case 'maximum':
       return diagnostic(`${subject} must be ${String(params.comparison)} ${String(params.limit)}`, where, node);
@@ -287,8 +280,11 @@ function schemaDiagnostic(error: ErrorObject, root: Node): SceneDiagnostic | und
       if (params.error === 'tag' && params.tagValue === undefined) return undefined;
       const tagPath = [...path, String(params.tag)];
       const tagNode = locate(root, [...segments, String(params.tag)]).node;
-      return diagnostic(`${displayPath(tagPath)} must be ${BACKGROUND_KINDS}`, displayPath(tagPath), tagNode);
+      return diagnostic(`${displayPath(tagPath)} must be ${unionTags(error.schemaPath)}`, displayPath(tagPath), tagNode);
     }
+    case 'if':
+      // "must match then schema": the errors inside `then` say what is wrong.
+      return undefined;
     default:
       return diagnostic(`${subject} ${error.message ?? 'is invalid'}`, where, node);
   }
@@ -296,46 +292,6 @@ function schemaDiagnostic(error: ErrorObject, root: Node): SceneDiagnostic | und
 
 function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-// ---------------------------------------------------------------- checks beyond the schema
-
-/**
- * True for paths that name a URL rather than a file: the extension loads nothing remote (a scene from a
- * cloned repository must not make it fetch or read arbitrary locations). `builtin:NAME` is the one allowed
- * scheme; one-letter "schemes" are Windows drive letters, which the host's workspace check handles.
- */
-export function isSuspiciousPath(p: string): boolean {
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(p.trim());
-  return scheme !== null && scheme[1].toLowerCase() !== 'builtin';
-}
-
-function semanticDiagnostics(value: JsonObject, root: Node): SceneDiagnostic[] {
-  const out: SceneDiagnostic[] = [];
-  const checkPath = (p: unknown, segments: string[]): void => {
-    if (typeof p !== 'string' || !isSuspiciousPath(p)) return;
-    const { node, path } = locate(root, segments);
-    out.push(
-      diagnostic(`${displayPath(path)} "${p}" is a URL: remote loads are not allowed, use a file in the workspace`, displayPath(path), node),
-    );
-  };
-  if (isObject(value.background)) checkPath(value.background.path, ['background', 'path']);
-  if (Array.isArray(value.models)) {
-    const firstUse = new Map<string, number>();
-    value.models.forEach((model: unknown, i: number) => {
-      if (!isObject(model)) return;
-      checkPath(model.path, ['models', String(i), 'path']);
-      if (typeof model.id !== 'string') return;
-      const first = firstUse.get(model.id);
-      if (first === undefined) {
-        firstUse.set(model.id, i);
-        return;
-      }
-      const { node } = locate(root, ['models', String(i), 'id']);
-      out.push(diagnostic(`duplicate model id "${model.id}" (already used by models[${first}])`, `models[${i}].id`, node));
-    });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- parseScene
@@ -350,7 +306,7 @@ export function parseScene(text: string): SceneParseResult {
     return failed([diagnostic(`the scene file is too large (${text.length} characters; at most ${MAX_TEXT_LENGTH})`, '', { offset: 0, length: 0 })]);
   }
   if (text.trim() === '') {
-    return failed([diagnostic('the scene file is empty; it needs at least {"version": 1}', '', { offset: 0, length: 0 })]);
+    return failed([diagnostic(`the scene file is empty; it needs at least {"version": ${SCENE_VERSION}}`, '', { offset: 0, length: 0 })]);
   }
   const deep = tooDeepAt(text);
   if (deep >= 0) {
@@ -363,7 +319,7 @@ export function parseScene(text: string): SceneParseResult {
     const firstPerOffset = syntaxErrors.filter((e, i) => syntaxErrors.findIndex((f) => f.offset === e.offset) === i);
     return failed(firstPerOffset.map((e) => ({ ...syntaxDiagnostic(e), source: 'json' as const })));
   }
-  if (root.type !== 'object') return failed([diagnostic('the scene must be a JSON object, e.g. {"version": 1}', '', root)]);
+  if (root.type !== 'object') return failed([diagnostic(`the scene must be a JSON object, e.g. {"version": ${SCENE_VERSION}}`, '', root)]);
 
   const diagnostics: SceneDiagnostic[] = [];
   const value = toValue(root, [], diagnostics) as JsonObject;
@@ -372,14 +328,18 @@ export function parseScene(text: string): SceneParseResult {
     const { node } = locate(root, ['version']);
     return failed([diagnostic(`scene version ${value.version} is newer than this extension supports (${SCENE_VERSION})`, 'version', node)]);
   }
-  fillDefaults(value, SCENE_SCHEMA);
-  for (const error of validate(value)) {
-    const d = schemaDiagnostic(error, root);
+  // Older files are read as the current version; the host rewrites the text on the first edit from the UI.
+  const { value: migrated, from } = migrateScene(value);
+  fillDefaults(migrated, SCENE_SCHEMA);
+  for (const error of validate(migrated)) {
+    const d = schemaDiagnostic(error, root, from);
     if (d) diagnostics.push({ ...d, source: 'json' });
   }
-  diagnostics.push(...semanticDiagnostics(value, root));
+  diagnostics.push(...semanticDiagnostics(migrated, root));
   if (diagnostics.some((d) => d.severity === 'error')) return failed(diagnostics);
   // Validated against the schema that mirrors Scene; `$schema` is editor metadata, not part of the scene.
-  const { $schema: _schema, ...scene } = value;
-  return { scene: scene as unknown as Scene, diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS) };
+  const { $schema: _schema, ...scene } = migrated;
+  const result: SceneParseResult = { scene: scene as unknown as Scene, diagnostics: diagnostics.slice(0, MAX_DIAGNOSTICS) };
+  if (from !== SCENE_VERSION) result.migratedFrom = from;
+  return result;
 }

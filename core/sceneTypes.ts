@@ -1,26 +1,99 @@
-/** Types of a `*.perturber.json` scene file (version 1). The JSON schema in schemas/scene.schema.json mirrors them. */
+/**
+ * Types of a `*.perturber.json` scene file (version 2, docs/SCENE_V2.md). The JSON schema in
+ * schemas/scene.schema.json mirrors them; older files are migrated by core/sceneMigrations.ts.
+ */
 
-export const SCENE_VERSION = 1;
+export const SCENE_VERSION = 2;
 
-export type BuiltinObjectName = 'teapot' | 'cube' | 'sphere' | 'torusKnot' | 'mug';
+export type BuiltinObjectName =
+  | 'dog' | 'cat' | 'car' | 'mug' | 'bottle' | 'chair' | 'table' | 'airplane' | 'boat' | 'house' | 'teapot' | 'tree'
+  | 'cube' | 'sphere' | 'torusKnot';
+export type BuiltinTextureName = 'fur' | 'tabby' | 'leopard' | 'zebra' | 'wood' | 'metal' | 'brick' | 'grass';
+export type BuiltinBackgroundName = 'sky' | 'room' | 'street' | 'grass' | 'water';
 
-/** The object in front of the camera. */
-export interface SceneObject {
-  kind: 'builtin';
-  name: BuiltinObjectName;
-  /** CSS hex colour of the object's material, e.g. "#c08040". */
-  color: string;
-  /** Object pose in degrees. */
+/** Pose of the object: degrees, scale, and position in object radii (-2..2). */
+export interface ObjectPose {
   yaw: number;
   pitch: number;
   roll: number;
   scale: number;
+  x: number;
+  y: number;
+  z: number;
 }
 
-export type SceneBackground =
-  | { kind: 'color'; color: string }
+/** Blends a built-in object's shape towards another one (only between morph-compatible objects). */
+export interface ShapeMorph {
+  target: BuiltinObjectName;
+  /** 0 = the object itself, 1 = the target. */
+  amount: number;
+}
+
+export interface BuiltinSceneObject {
+  kind: 'builtin';
+  name: BuiltinObjectName;
+  /** Integer >= 0; the same seed gives the same geometry. */
+  seed: number;
+  /** Shape parameters of the generator (core/builtinObjects.ts); missing ones take their defaults. */
+  params: Record<string, number>;
+  morph: ShapeMorph | null;
+}
+
+export interface FileSceneObject {
+  kind: 'file';
+  /** .obj (its .mtl through mtllib, textures through the .mtl), .gltf or .glb, relative to the scene file. */
+  path: string;
+}
+
+/** The object in front of the camera. */
+export type SceneObject = ObjectPose & (BuiltinSceneObject | FileSceneObject);
+
+export type TextureRef =
+  | { kind: 'builtin'; name: BuiltinTextureName; seed: number }
   /** `path` is relative to the scene file and must stay inside the workspace. */
   | { kind: 'image'; path: string };
+
+export interface SceneMaterial {
+  /** Base colour; multiplies the texture; the object's colour when there is no texture. */
+  color: string;
+  /** null: plain colour (a file object then keeps its own materials). */
+  texture: TextureRef | null;
+  /** Texture morph target (the seed's A.1): the surface shows mix(texture, texture2, textureMorph). */
+  texture2: TextureRef | null;
+  /** 0..1 */
+  textureMorph: number;
+  /** 0.25..8, texture repeats. */
+  textureScale: number;
+  /** 0..1 */
+  roughness: number;
+  /** 0..1 */
+  metalness: number;
+}
+
+/** The seed's A.3: the object in one flat colour on a flat background colour (no lighting, no texture). */
+export interface SceneSilhouette {
+  enabled: boolean;
+  objectColor: string;
+  backgroundColor: string;
+}
+
+/** Adjustments applied to every kind of background. */
+export interface BackgroundExtras {
+  /** Gaussian sigma in pixels of a 224 px frame (scaled with the render size), 0..20. */
+  blur: number;
+  /** Degrees, -180..180, rotates the background image about the view centre. */
+  rotation: number;
+  /** 0..2, multiplies the background. */
+  brightness: number;
+}
+
+export type SceneBackground = (
+  | { kind: 'color'; color: string }
+  /** `path` is relative to the scene file and must stay inside the workspace. */
+  | { kind: 'image'; path: string }
+  | { kind: 'builtin'; name: BuiltinBackgroundName; seed: number }
+) &
+  BackgroundExtras;
 
 export interface SceneLight {
   /** Direction of the key light, degrees. */
@@ -65,6 +138,8 @@ export interface Scene {
   version: number;
   name: string;
   object: SceneObject;
+  material: SceneMaterial;
+  silhouette: SceneSilhouette;
   background: SceneBackground;
   light: SceneLight;
   camera: SceneCamera;

@@ -40,23 +40,26 @@ function typeOf(s) {
   if (s.const !== undefined) return code(s.const);
   if (s.enum) return s.enum.map((v) => code(v)).join(' \\| ');
   if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).map(typeOf).join(' or ');
-  let t = s.type ?? (s.properties ? 'object' : '');
+  let t = Array.isArray(s.type) ? s.type.join(' or ') : s.type ?? (s.properties ? 'object' : '');
   if (t === 'array' && s.items) t = `array of ${typeOf(s.items)}`;
   const range = s.minimum !== undefined || s.maximum !== undefined ? ` ${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
   return t + range;
 }
 
-/** One row per leaf property, dotted paths; oneOf branches are listed by their discriminating const. */
+/** The union branches of a schema node: oneOf/anyOf, also under the `then` of a nullable union. */
+function branchesOf(schema) {
+  return [...(schema.oneOf ?? schema.anyOf ?? []), ...(schema.then ? branchesOf(schema.then) : [])];
+}
+
+/**
+ * One row per leaf property, dotted paths; oneOf branches are listed by their discriminating const, after the
+ * properties all branches share (which the branches list as `{}`).
+ */
 function schemaRows(schema, prefix, rows) {
-  const branches = schema.oneOf ?? schema.anyOf;
-  if (branches && branches.some((b) => b.properties) && !schema.properties) {
-    for (const b of branches) schemaRows(b, prefix, rows);
-    return rows;
-  }
   for (const [name, s] of Object.entries(schema.properties ?? {})) {
-    if (name === '$schema') continue;
+    if (name === '$schema' || Object.keys(s).length === 0) continue;
     const p = prefix ? `${prefix}.${name}` : name;
-    const nested = s.properties || (s.oneOf ?? s.anyOf ?? []).some((b) => b.properties);
+    const nested = s.properties || branchesOf(s).some((b) => b.properties);
     if (nested) {
       rows.push(`| \`${p}\` | object | | ${cell(s.description ?? '')} |`);
       schemaRows(s, p, rows);
@@ -69,6 +72,7 @@ function schemaRows(schema, prefix, rows) {
       rows.push(`| \`${p}\`${required} | ${typeOf(s)} | ${def} | ${cell(s.description ?? '')} |`);
     }
   }
+  for (const b of branchesOf(schema)) if (b.properties) schemaRows(b, prefix, rows);
   return rows;
 }
 

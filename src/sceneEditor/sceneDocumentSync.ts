@@ -4,15 +4,14 @@
  * a JSON editor, undo, a git checkout) is parsed and posted back as a `scene` message. Problems go to the
  * Problems view as diagnostics located in the text.
  */
-import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { HostToScene, RenderSize } from '../../core/protocol';
 import { parseScene, type SceneParseResult } from '../../core/scene';
-import { sceneEditsToTextEdits } from '../../core/sceneEdit';
+import { sceneTextEdits } from '../../core/sceneUpgrade';
 import type { SceneDiagnostic, SceneEdit } from '../../core/sceneTypes';
-import { isInside } from '../inference/modelPaths';
 import { errorMessage, type Log } from '../log';
+import { SceneResourceFiles } from './sceneResourceFiles';
 
 /** What the host adds to a `scene` message besides the parse: sizes to render and model problems. */
 export interface SceneHostState {
@@ -37,6 +36,8 @@ export class SceneDocumentSync implements vscode.Disposable {
   /** Webview edits are applied one at a time: each is computed against the text the previous one produced. */
   private editQueue: Promise<void> = Promise.resolve();
   private readonly parsedEmitter = new vscode.EventEmitter<SceneParseResult>();
+  /** The workspace files the scene names (object, textures, background): webview URIs, checks, watchers. */
+  private readonly resources: SceneResourceFiles;
   /** Fires after the document was parsed anew. */
   readonly onDidParse = this.parsedEmitter.event;
 
@@ -46,7 +47,9 @@ export class SceneDocumentSync implements vscode.Disposable {
     private readonly diagnostics: vscode.DiagnosticCollection,
     private readonly host: SceneHostState,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.resources = new SceneResourceFiles(document, webview, () => this.postScene());
+  }
 
   /** The current parse of the document (re-parsed when the document's version moved on). */
   current(): SceneParseResult {
@@ -63,15 +66,11 @@ export class SceneDocumentSync implements vscode.Disposable {
     const { scene, diagnostics: parseDiagnostics } = this.current();
     const hostDiagnostics = this.hostDiagnostics();
     const diagnostics = [...parseDiagnostics, ...hostDiagnostics];
-    let backgroundUri: string | undefined;
-    if (scene?.background.kind === 'image') {
-      const result = this.backgroundUri(scene.background.path);
-      if (typeof result === 'string') backgroundUri = result;
-      else {
-        diagnostics.push(result);
-        hostDiagnostics.push(result);
-      }
-    }
+    const resources = this.resources.resolve(scene);
+    diagnostics.push(...resources.diagnostics);
+    hostDiagnostics.push(...resources.diagnostics);
+    // backgroundUri stays for webviews that predate resourceUris.
+    const backgroundUri = scene?.background.kind === 'image' ? resources.uris[scene.background.path] : undefined;
     // Parse problems are published for every open scene file by sceneFileDiagnostics; these need the editor's models.
     this.publish(hostDiagnostics);
     const message: HostToScene = {
@@ -82,6 +81,7 @@ export class SceneDocumentSync implements vscode.Disposable {
       renderSizes: this.host.renderSizes(),
     };
     if (backgroundUri !== undefined) message.backgroundUri = backgroundUri;
+    if (Object.keys(resources.uris).length > 0) message.resourceUris = resources.uris;
     void this.webview.postMessage(message);
   }
 
@@ -102,6 +102,7 @@ export class SceneDocumentSync implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.resources.dispose();
     this.parsedEmitter.dispose();
   }
 
@@ -110,7 +111,8 @@ export class SceneDocumentSync implements vscode.Disposable {
     const text = this.document.getText();
     let spans;
     try {
-      spans = sceneEditsToTextEdits(text, edits);
+      // An older file is rewritten as the current version in the same WorkspaceEdit: one undo restores it.
+      spans = sceneTextEdits(text, edits);
     } catch (error) {
       this.post({ type: 'status', level: 'error', text: errorMessage(error) });
       return;
@@ -138,21 +140,6 @@ export class SceneDocumentSync implements vscode.Disposable {
       ...locate(text, ['models', index, 'path']),
       severity: 'error' as const,
     }));
-  }
-
-  /** The webview URI of a background image, or why it cannot be shown. */
-  private backgroundUri(ref: string): string | SceneDiagnostic {
-    const folder = vscode.workspace.getWorkspaceFolder(this.document.uri);
-    const file = path.resolve(path.dirname(this.document.uri.fsPath), ref);
-    if (!folder || !isInside(file, folder.uri.fsPath)) {
-      return {
-        message: `background image "${ref}" is outside the workspace folder; background images load from inside the workspace only`,
-        path: 'background.path',
-        ...locate(this.document.getText(), ['background', 'path']),
-        severity: 'warning',
-      };
-    }
-    return this.webview.asWebviewUri(vscode.Uri.file(file)).toString();
   }
 
   private publish(diagnostics: readonly SceneDiagnostic[]): void {

@@ -19,10 +19,12 @@ const SHOTS = join(ROOT, 'test-results', 'screenshots');
 
 function scene(overrides = {}) {
   const base = {
-    version: 1,
+    version: 2,
     name: 'UI test scene',
-    object: { kind: 'builtin', name: 'teapot', color: '#c08040', yaw: 0, pitch: 0, roll: 0, scale: 1 },
-    background: { kind: 'color', color: '#808080' },
+    object: { kind: 'builtin', name: 'teapot', seed: 0, params: {}, morph: null, yaw: 0, pitch: 0, roll: 0, scale: 1, x: 0, y: 0, z: 0 },
+    material: { color: '#c08040', texture: null, texture2: null, textureMorph: 0, textureScale: 1, roughness: 0.6, metalness: 0 },
+    silhouette: { enabled: false, objectColor: '#000000', backgroundColor: '#ffffff' },
+    background: { kind: 'color', color: '#808080', blur: 0, rotation: 0, brightness: 1 },
     light: { azimuth: 45, elevation: 30, intensity: 1, ambient: 0.4 },
     camera: { azimuth: 0, elevation: 10, distance: 3, translateX: 0, translateY: 0, roll: 0, fov: 40 },
     models: [
@@ -34,11 +36,20 @@ function scene(overrides = {}) {
   for (const [section, value] of Object.entries(overrides)) {
     out[section] = typeof value === 'object' && !Array.isArray(value) && value !== null && section !== 'background' ? { ...out[section], ...value } : value;
   }
+  // Shorthand kept from scene v1: `object: { color }` is the material's colour; a background gets the v2 extras.
+  if ('color' in out.object) {
+    out.material = { ...out.material, color: out.object.color };
+    delete out.object.color;
+  }
+  out.background = { blur: 0, rotation: 0, brightness: 1, ...out.background };
   return out;
 }
 
 const NUMERIC_PATHS = [
-  'object.yaw', 'object.pitch', 'object.roll', 'object.scale',
+  'object.yaw', 'object.pitch', 'object.roll', 'object.scale', 'object.x', 'object.y', 'object.z',
+  'object.morph.amount',
+  'material.textureMorph', 'material.textureScale', 'material.roughness', 'material.metalness',
+  'background.blur', 'background.rotation', 'background.brightness',
   'camera.azimuth', 'camera.elevation', 'camera.distance', 'camera.translateX', 'camera.translateY', 'camera.roll', 'camera.fov',
   'light.azimuth', 'light.elevation', 'light.intensity', 'light.ambient',
 ];
@@ -245,7 +256,10 @@ describe('webviews in Chromium', () => {
       assert.equal(await row.locator('vscode-textfield').count(), 1, `${path} has no number field`);
       assert.match((await row.getAttribute('title')) ?? '', new RegExp(`${path.replace('.', '\\.')} in the scene file`));
     }
-    for (const path of ['object.name', 'object.color', 'background.kind', 'background.color']) {
+    for (const path of [
+      'object.kind', 'object.name', 'object.seed', 'object.morph.target', 'material.color', 'material.texture.kind', 'material.texture2.kind',
+      'silhouette.enabled', 'silhouette.objectColor', 'silhouette.backgroundColor', 'background.kind', 'background.color',
+    ]) {
       assert.equal(await page.locator(`[data-path="${path}"]`).count(), 1, `no control for ${path}`);
     }
     assert.equal(await page.locator('[data-path="camera.azimuth"] vscode-textfield').evaluate((f) => f.value), '0');
@@ -299,6 +313,8 @@ describe('webviews in Chromium', () => {
     await deliverScene(page, { docVersion: 1, scene: scene(), renderSizes: [{ width: 64, height: 64 }] });
     await waitForFrames(page, 1);
     const input = page.locator('[data-path="camera.azimuth"] vscode-slider input[type=range]');
+    // The controls column is taller than the window since scene v2: bring the slider into view to drag it.
+    await input.scrollIntoViewIfNeeded();
     const box = await input.boundingBox();
     assert.ok(box, 'slider not visible');
     const y = box.y + box.height / 2;
@@ -371,6 +387,61 @@ describe('webviews in Chromium', () => {
     await page.close();
   });
 
+  test('scene editor: scene v2 controls (parameters, morph, textures, silhouette, backgrounds, file objects)', async () => {
+    const page = await open('scene');
+    await deliverScene(page, { docVersion: 1, scene: scene({ object: { name: 'dog' } }) });
+    await waitForFrames(page, 1);
+    const lastEdit = async () => (await posted(page, 'edit')).at(-1)?.edits;
+    const editCount = async () => (await posted(page, 'edit')).length;
+    const expectEdit = async (before, expected, what) => {
+      await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'edit').length > n, before, { timeout: 5000 });
+      assert.deepEqual(await lastEdit(), expected, what);
+    };
+
+    // The dog's shape parameters are sliders writing object.params.<name>, with help naming the path.
+    const leg = page.locator('[data-path="object.params.legLength"]');
+    assert.equal(await leg.locator('vscode-slider').count(), 1, 'no legLength slider');
+    assert.match((await leg.getAttribute('title')) ?? '', /object\.params\.legLength in the scene file/);
+    let n = await editCount();
+    const legField = leg.locator('vscode-textfield input');
+    await legField.fill('1');
+    await legField.press('Enter');
+    await expectEdit(n, [{ path: ['object', 'params', 'legLength'], value: 1 }], 'parameter edit');
+
+    // Morph targets: only compatible objects; the amount slider works once a target is set.
+    const targets = await page.locator('[data-path="object.morph.target"] select option').evaluateAll((o) => o.map((x) => x.value));
+    assert.deepEqual(targets, ['none', 'cat']);
+    n = await editCount();
+    await page.locator('[data-path="object.morph.target"] select').selectOption('cat');
+    await expectEdit(n, [{ path: ['object', 'morph'], value: { target: 'cat', amount: 0.5 } }], 'morph target edit');
+
+    // Texture kind none -> builtin: one edit setting the whole slot.
+    n = await editCount();
+    await page.locator('[data-path="material.texture.kind"] select').selectOption('builtin');
+    await expectEdit(n, [{ path: ['material', 'texture'], value: { kind: 'builtin', name: 'fur', seed: 0 } }], 'texture kind edit');
+    assert.equal(await page.locator('[data-path="material.texture.name"]').isVisible(), true);
+
+    n = await editCount();
+    await page.locator('[data-path="silhouette.enabled"] input').check();
+    await expectEdit(n, [{ path: ['silhouette', 'enabled'], value: true }], 'silhouette edit');
+
+    // Background kind colour -> builtin keeps blur, rotation and brightness.
+    n = await editCount();
+    await page.locator('[data-path="background.kind"] select').selectOption('builtin');
+    await expectEdit(n, [{ path: ['background'], value: { kind: 'builtin', name: 'sky', seed: 0, blur: 0, rotation: 0, brightness: 1 } }], 'background kind edit');
+
+    // Object kind file: asks for a path first, then one edit with the pose kept.
+    n = await editCount();
+    await page.locator('[data-path="object.kind"] select').selectOption('file');
+    assert.equal(await page.locator('[data-path="object.path"]').isVisible(), true, 'no file path field');
+    const pathField = page.locator('[data-path="object.path"] vscode-textfield input');
+    await pathField.fill('models/dog.glb');
+    await pathField.press('Enter');
+    await expectEdit(n, [{ path: ['object'], value: { kind: 'file', path: 'models/dog.glb', yaw: 0, pitch: 0, roll: 0, scale: 1, x: 0, y: 0, z: 0 } }], 'file object edit');
+    await shot(page, 'scene-v2-controls');
+    await page.close();
+  });
+
   test('scene editor: diagnostics, a broken file greys the last good scene, status and latency', async () => {
     const page = await open('scene');
     await deliverScene(page, { docVersion: 1, scene: scene({ object: { name: 'torusKnot', color: '#b04060' } }) });
@@ -421,7 +492,8 @@ describe('webviews in Chromium', () => {
     assert.equal(await page.locator('[data-path="background.path"]').isVisible(), true);
     await shot(page, 'scene-background-image');
 
-    await deliverScene(page, { docVersion: 2, scene: withImage, backgroundUri: `${harness.origin}/images/missing.png` });
+    const missing = { ...withImage, background: { ...withImage.background, path: 'missing.png' } };
+    await deliverScene(page, { docVersion: 2, scene: missing, backgroundUri: `${harness.origin}/images/missing.png` });
     await page.waitForFunction(() => window.__posted.some((m) => m.type === 'problem'), null, { timeout: 10000 });
     assert.match((await posted(page, 'problem'))[0].message, /missing\.png/);
     await page.close();

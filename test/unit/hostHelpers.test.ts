@@ -14,10 +14,21 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 
 test('every sample scene parses without diagnostics and uses the built-in fixture model', () => {
   const samples = readdirSync(path.join(REPO, 'samples')).filter((f) => f.endsWith('.perturber.json'));
-  assert.deepEqual(samples.sort(), ['mug-on-sky.perturber.json', 'teapot.perturber.json', 'two-views.perturber.json']);
+  assert.deepEqual(samples.sort(), [
+    // One per scenario of the seed (issue 3), beside the skeleton's samples.
+    'background-swap.perturber.json',
+    'car-orbit.perturber.json',
+    'mug-on-sky.perturber.json',
+    'roll-background.perturber.json',
+    'silhouette.perturber.json',
+    'teapot.perturber.json',
+    'texture-morph-dog-cat.perturber.json',
+    'two-views.perturber.json',
+  ]);
   for (const file of samples) {
-    const { scene, diagnostics } = parseScene(readFileSync(path.join(REPO, 'samples', file), 'utf8'));
+    const { scene, diagnostics, migratedFrom } = parseScene(readFileSync(path.join(REPO, 'samples', file), 'utf8'));
     assert.deepEqual(diagnostics, [], file);
+    assert.equal(migratedFrom, undefined, `${file} is at the current version`);
     assert.ok(scene && scene.models.length > 0 && scene.models.every((m) => m.path === 'builtin:fixture'), file);
   }
   const two = parseScene(readFileSync(path.join(REPO, 'samples', 'two-views.perturber.json'), 'utf8')).scene;

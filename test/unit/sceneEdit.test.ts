@@ -25,7 +25,7 @@ function parsed(text: string): Scene {
 }
 
 const SAMPLE = `{
-  "version": 1,
+  "version": 2,
   "name": "round trip",
   "object": { "name": "cube", "yaw": 10 },
   "camera": {
@@ -43,7 +43,10 @@ const ROUND_TRIPS: { name: string; edits: SceneEdit[] }[] = [
   { name: 'set a missing field of a present section', edits: [{ path: ['camera', 'distance'], value: 4 }] },
   { name: 'set a field of a missing section', edits: [{ path: ['light', 'ambient'], value: 0.75 }] },
   { name: 'replace a string', edits: [{ path: ['object', 'name'], value: 'torusKnot' }] },
-  { name: 'replace a whole section', edits: [{ path: ['background'], value: { kind: 'image', path: 'bg.png' } }] },
+  // A whole section carries every field (as the controls send it): the scene value gets no defaults filled in.
+  { name: 'replace a whole section', edits: [{ path: ['background'], value: { kind: 'image', path: 'bg.png', blur: 0, rotation: 0, brightness: 1 } }] },
+  { name: 'switch a texture from none to a builtin', edits: [{ path: ['material', 'texture'], value: { kind: 'builtin', name: 'fur', seed: 0 } }] },
+  { name: 'set a shape parameter', edits: [{ path: ['object', 'name'], value: 'dog' }, { path: ['object', 'params', 'legLength'], value: 1.1 }] },
   { name: 'edit inside an array', edits: [{ path: ['models', 0, 'watch', 0, 'neurons', 1], value: 9 }] },
   { name: 'append to an array', edits: [{ path: ['models', 1], value: { id: 'b', path: 'b.onnx', watch: [] } }] },
   {

@@ -1,82 +1,59 @@
 /**
- * The controls beside the view: the numeric sliders from SCENE_CONTROL_GROUPS, the object's shape and colour,
- * the background, and the (read-only) model list. Controls issue edits through `sink`; `update(scene)` shows
- * the document's values, leaving alone any control the user is dragging.
+ * The controls beside the view: the numeric sliders from SCENE_CONTROL_GROUPS, with each group's non-numeric
+ * controls above its sliders (object kind/name/seed/parameters/file, morph target, material colour and textures,
+ * silhouette, background kind), and the (read-only) model list. Controls issue edits through `sink`;
+ * `update(scene)` shows the document's values, leaving alone any control the user is dragging.
  */
-import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import { SCENE_CONTROL_GROUPS } from '../../core/sceneControls';
-import type { BuiltinObjectName, Scene, SceneModel } from '../../core/sceneTypes';
+import type { Scene, SceneModel } from '../../core/sceneTypes';
 import { el } from '../shared/dom';
-import { NumericControl, helpText, type EditSink } from './numericControl';
-import { BUILTIN_OBJECTS } from './objects';
+import { BackgroundControls } from './backgroundControls';
 import { valueAt } from './liveEdits';
+import { MaterialControls } from './materialControls';
+import { NumericControl, helpText, type EditSink } from './numericControl';
+import { ObjectControls } from './objectControls';
 
-const DEFAULT_BACKGROUND_COLOR = '#808080';
+const MORPH_AMOUNT = 'object.morph.amount';
 
 export class ControlsPanel {
   readonly element: HTMLElement;
   private readonly numeric: NumericControl[] = [];
-  private readonly objectName: HTMLSelectElement;
-  private readonly objectColor: HTMLInputElement;
-  private readonly backgroundKind: HTMLSelectElement;
-  private readonly backgroundColor: HTMLInputElement;
-  private readonly backgroundColorRow: HTMLElement;
-  private readonly backgroundPath: VscodeTextfield;
-  private readonly backgroundPathRow: HTMLElement;
+  private readonly object: ObjectControls;
+  private readonly material: MaterialControls;
+  private readonly background: BackgroundControls;
   private readonly models: HTMLElement;
-  /** Remembered across kind switches, so colour -> image -> colour gives the old colour back. */
-  private lastBackgroundColor = DEFAULT_BACKGROUND_COLOR;
-  private lastBackgroundPath = '';
+  private isDisabled = false;
   private scene: Scene | null = null;
 
-  constructor(private readonly sink: EditSink, private readonly isHolding: (path: string) => boolean) {
-    this.objectName = el('select', { 'aria-label': 'Object shape' });
-    for (const { name, label } of BUILTIN_OBJECTS) this.objectName.append(el('option', { value: name }, label));
-    this.objectColor = el('input', { type: 'color', 'aria-label': 'Object colour' });
-    this.backgroundKind = el('select', { 'aria-label': 'Background kind' }, el('option', { value: 'color' }, 'Colour'), el('option', { value: 'image' }, 'Image'));
-    this.backgroundColor = el('input', { type: 'color', 'aria-label': 'Background colour' });
-    this.backgroundPath = document.createElement('vscode-textfield');
-    this.backgroundPath.placeholder = 'images/background.jpg';
-    this.backgroundPath.setAttribute('aria-label', 'Background image path');
-    this.backgroundColorRow = row('background.color', 'Colour', 'Background colour as a hex string, e.g. "#808080".', this.backgroundColor);
-    this.backgroundPathRow = row(
-      'background.path',
-      'Image',
-      'PNG or JPEG file, relative to this scene file; it must stay inside the workspace. Press Enter to apply.',
-      this.backgroundPath,
-    );
+  constructor(sink: EditSink, private readonly isHolding: (path: string) => boolean) {
+    this.object = new ObjectControls(sink, isHolding);
+    this.material = new MaterialControls(sink, isHolding);
+    this.background = new BackgroundControls(sink, isHolding);
     this.models = el('div', { class: 'models' });
+    /** Each group's non-numeric rows go above its sliders. */
+    const rowsAbove: Record<string, HTMLElement> = {
+      Object: this.object.objectRows,
+      Shape: this.object.shapeRows,
+      Material: this.material.materialRows,
+      Background: this.background.rows,
+    };
 
-    const objectGroup = SCENE_CONTROL_GROUPS.find((g) => g.group === 'Object');
     this.element = el('div', { class: 'controls' });
     for (const group of SCENE_CONTROL_GROUPS) {
-      const section = el('section', { class: 'group' }, el('h3', {}, group.group));
-      if (group === objectGroup) {
-        section.append(
-          row('object.name', 'Shape', 'Which built-in mesh to show.', this.objectName),
-          row('object.color', 'Colour', 'Colour of the object\'s material.', this.objectColor),
-        );
-      }
+      const section = el('section', { class: 'group', 'data-group': group.group }, el('h3', {}, group.group));
+      const above = rowsAbove[group.group];
+      if (above) section.append(above);
       for (const spec of group.controls) {
         const control = new NumericControl(spec, sink);
         this.numeric.push(control);
         section.append(control.element);
       }
       this.element.append(section);
+      if (group.group === 'Material') {
+        this.element.append(el('section', { class: 'group', 'data-group': 'Silhouette' }, el('h3', {}, 'Silhouette'), this.material.silhouetteRows));
+      }
     }
-    this.element.append(
-      el(
-        'section',
-        { class: 'group' },
-        el('h3', {}, 'Background'),
-        row('background.kind', 'Kind', 'What is behind the object: a plain colour or an image file.', this.backgroundKind),
-        this.backgroundColorRow,
-        this.backgroundPathRow,
-      ),
-      el('section', { class: 'group' }, el('h3', {}, 'Models'), this.models),
-    );
-    this.wire();
+    this.element.append(el('section', { class: 'group' }, el('h3', {}, 'Models'), this.models));
   }
 
   update(scene: Scene): void {
@@ -86,18 +63,10 @@ export class ControlsPanel {
       const value = valueAt(scene, control.path.split('.'));
       if (typeof value === 'number') control.show(value);
     }
-    if (!this.isHolding('object.name')) this.objectName.value = scene.object.name;
-    if (!this.isHolding('object.color')) this.objectColor.value = scene.object.color.toLowerCase();
-    const background = scene.background;
-    this.backgroundKind.value = background.kind;
-    if (background.kind === 'color') {
-      this.lastBackgroundColor = background.color;
-      if (!this.isHolding('background.color')) this.backgroundColor.value = background.color.toLowerCase();
-    } else {
-      this.lastBackgroundPath = background.path;
-      if (document.activeElement !== this.backgroundPath) this.backgroundPath.value = background.path;
-    }
-    this.showBackgroundKind(background.kind);
+    this.object.update(scene);
+    this.material.update(scene);
+    this.background.update(scene);
+    this.showMorphAmount();
     this.showModels(scene.models);
   }
 
@@ -107,42 +76,21 @@ export class ControlsPanel {
   }
 
   set disabled(value: boolean) {
+    this.isDisabled = value;
     for (const control of this.numeric) control.disabled = value;
-    for (const input of [this.objectName, this.objectColor, this.backgroundKind, this.backgroundColor]) input.disabled = value;
-    this.backgroundPath.disabled = value;
+    this.object.disabled = value;
+    this.material.disabled = value;
+    this.background.disabled = value;
+    this.showMorphAmount();
     this.element.classList.toggle('disabled', value);
   }
 
-  private wire(): void {
-    this.objectName.addEventListener('change', () => {
-      this.sink([{ path: ['object', 'name'], value: this.objectName.value as BuiltinObjectName }], true);
-    });
-    this.objectColor.addEventListener('input', () => this.sink([{ path: ['object', 'color'], value: this.objectColor.value }], false));
-    this.objectColor.addEventListener('change', () => this.sink([{ path: ['object', 'color'], value: this.objectColor.value }], true));
-    this.backgroundColor.addEventListener('input', () => this.sink([{ path: ['background', 'color'], value: this.backgroundColor.value }], false));
-    this.backgroundColor.addEventListener('change', () => this.sink([{ path: ['background', 'color'], value: this.backgroundColor.value }], true));
-    this.backgroundKind.addEventListener('change', () => {
-      if (this.backgroundKind.value === 'color') {
-        this.sink([{ path: ['background'], value: { kind: 'color', color: this.lastBackgroundColor } }], true);
-      } else if (this.lastBackgroundPath !== '') {
-        this.sink([{ path: ['background'], value: { kind: 'image', path: this.lastBackgroundPath } }], true);
-      } else {
-        // An image background needs a path before it is valid: ask for it first, edit the document after.
-        this.showBackgroundKind('image');
-        this.backgroundPath.focus();
-      }
-    });
-    this.backgroundPath.addEventListener('change', () => {
-      const path = this.backgroundPath.value.trim();
-      if (path === '') return;
-      if (this.scene?.background.kind === 'image') this.sink([{ path: ['background', 'path'], value: path }], true);
-      else this.sink([{ path: ['background'], value: { kind: 'image', path } }], true);
-    });
-  }
-
-  private showBackgroundKind(kind: 'color' | 'image'): void {
-    this.backgroundColorRow.hidden = kind !== 'color';
-    this.backgroundPathRow.hidden = kind !== 'image';
+  /** The morph amount only means something while a morph target is set (editing it without one would fail). */
+  private showMorphAmount(): void {
+    const object = this.scene?.object;
+    const morphing = object?.kind === 'builtin' && object.morph !== null;
+    const control = this.numeric.find((c) => c.path === MORPH_AMOUNT);
+    if (control) control.disabled = this.isDisabled || !morphing;
   }
 
   private showModels(models: readonly SceneModel[]): void {
@@ -166,8 +114,4 @@ export class ControlsPanel {
     }
     this.models.append(list);
   }
-}
-
-function row(path: string, label: string, description: string, control: HTMLElement): HTMLElement {
-  return el('div', { class: 'control-row', 'data-path': path, title: helpText(description, path) }, el('span', { class: 'control-label' }, label), control);
 }
