@@ -7,15 +7,13 @@
 //   node scripts/real-gallery.mjs            (builds the webviews first when the bundles are missing or stale)
 //
 // Nothing in the extension depends on ../shared: this script and the tests only read it when it is there.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
+import { ensureBundles, frameCount, openPage, ROOT } from '../test/ui/harnessPage.mjs';
 import { launchChromium } from './browser.mjs';
 import { startHarness } from './webview-harness.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SHARED = resolve(ROOT, '..', 'shared', 'assets');
 const OBJECTS = join(SHARED, 'objects');
 const BACKGROUNDS = join(SHARED, 'backgrounds');
@@ -24,24 +22,6 @@ const SIZE = 224;
 const PHOTOS = ['meadow-grass.jpg', 'forest-path.jpg', 'dune-beach.jpg', 'autumn-leaves.jpg', 'storm-sky.jpg', 'pier-fog.jpg'];
 /** A three-quarter view suits most models; flat or long ones read better from a little higher or more to the side. */
 const VIEWS = { default: { azimuth: 35, elevation: 12 }, bicycle: { azimuth: 70, elevation: 12 }, biplane: { azimuth: 40, elevation: 20 } };
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBundles() {
-  const bundle = join(ROOT, 'dist', 'webview', 'scene.js');
-  const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-  if (built > Math.max(newestMtime(join(ROOT, 'webview')), newestMtime(join(ROOT, 'core')))) return;
-  const webpack = join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js');
-  const result = spawnSync(process.execPath, [webpack, '--mode', 'development', '--env', 'webviewsOnly'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`webpack failed:\n${result.stdout}\n${result.stderr}`);
-}
 
 /** The models: index.json's order, each with the OBJ named in its object.json and its licence lines. */
 function models() {
@@ -92,7 +72,7 @@ async function render(page, docVersion, value, resourceUris) {
   let stableSince = Date.now();
   for (;;) {
     await page.waitForTimeout(150);
-    const now = await page.evaluate(() => window.__posted.filter((m) => m.type === 'frame').length);
+    const now = await frameCount(page);
     if (now !== count) {
       count = now;
       stableSince = Date.now();
@@ -132,10 +112,8 @@ async function main() {
   const tiles = [];
   let failures = 0;
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(harness.url('scene'));
-    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
+    const onError = (text, source) => source === 'page' && console.error(`page error: ${text}`);
+    const page = await openPage(browser, harness, 'scene', { viewport: { width: 1000, height: 760 }, onError });
     for (const [i, model] of list.entries()) {
       const photo = PHOTOS[i % PHOTOS.length];
       const value = scene(model, photo);

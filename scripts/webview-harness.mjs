@@ -172,7 +172,7 @@ function page(name, origin, theme) {
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${origin}/media/${name}.css">
+  ${(name === 'scene' ? [name] : ['panel', name]).map((sheet) => `<link rel="stylesheet" href="${origin}/media/${sheet}.css">`).join('\n  ')}
   <title>${name} (harness)</title>
 </head>
 <body class="${bodyClass}">

@@ -1,6 +1,7 @@
 /**
  * The HTML shell and options of every webview: a strict CSP (nothing but our own bundles, styles and images;
- * scripts by nonce only, no eval), the bundle `dist/webview/{name}.js` and the stylesheet `media/{name}.css`.
+ * scripts by nonce only, no eval), the bundle `dist/webview/{name}.js` and the stylesheet `media/{name}.css` (the two
+ * result panels load the rules they share, `media/panel.css`, before it).
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -23,7 +24,10 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
   const nonce = randomBytes(16).toString('base64');
   const source = webview.cspSource;
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.js`));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${name}.css`));
+  const sheets = name === 'scene' ? [name] : ['panel', name];
+  const links = sheets
+    .map((sheet) => `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${sheet}.css`)).toString()}">`)
+    .join('\n  ');
   // img-src data:/blob: for textures and images built in memory; connect-src for the object files the scene
   // editor fetches (OBJ/MTL/glTF text and buffers from the workspace through webview URIs), plus data:/blob: for
   // glTF's embedded buffers and images, which GLTFLoader reads with fetch(). style-src 'unsafe-inline' for the
@@ -43,7 +47,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
   <meta charset="UTF-8">
   <meta http-equiv="Content-Security-Policy" content="${csp}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
-  <link rel="stylesheet" href="${style.toString()}">
+  ${links}
   <title>${escapeHtml(title)}</title>
 </head>
 <body>

@@ -4,17 +4,14 @@
 // Screenshots go to test-results/screenshots/file-*.png.
 // Run: `node --test test/ui/fileObjects.test.mjs` (builds the webviews first when the bundles are missing or stale).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { launchChromium } from '../../scripts/browser.mjs';
 import { startHarness } from '../../scripts/webview-harness.mjs';
+import { deliverScene, ensureBundles, openPage, ROOT, SHOTS } from './harnessPage.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
 const SHARED_OBJECTS = resolve(ROOT, '..', 'shared', 'assets', 'objects');
 /** Real models checked here: folder and OBJ file name. */
 const REAL = [
@@ -95,24 +92,6 @@ export function cubeGltf() {
 
 // ---------------------------------------------------------------- helpers
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBundles() {
-  const bundle = join(ROOT, 'dist', 'webview', 'scene.js');
-  const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-  if (built > Math.max(newestMtime(join(ROOT, 'webview')), newestMtime(join(ROOT, 'core')))) return;
-  const webpack = join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js');
-  const result = spawnSync(process.execPath, [webpack, '--mode', 'development', '--env', 'webviewsOnly'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(result.status, 0, `webpack failed:\n${result.stdout}\n${result.stderr}`);
-}
-
 /** The files the harness serves: the real models under /ws/objects/, generated ones under /ws/gen/. */
 function harnessFiles() {
   const files = {
@@ -173,9 +152,7 @@ async function waitForObject(page, what, minCoverage = 0.03) {
   }
 }
 
-async function deliver(page, message) {
-  await page.evaluate((m) => window.__deliver({ type: 'scene', diagnostics: [], renderSizes: [{ width: 128, height: 128 }], ...m }), message);
-}
+const deliver = (page, message) => deliverScene(page, message, SIZE);
 
 // ---------------------------------------------------------------- tests
 
@@ -184,16 +161,7 @@ describe('objects from files in the scene editor', () => {
   let browser;
   const errors = [];
 
-  async function open() {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(harness.url('scene'));
-    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
-    return page;
-  }
+  const open = () => openPage(browser, harness, 'scene', { viewport: { width: 1000, height: 760 }, onError: (text) => errors.push(text) });
 
   const uri = (path) => `${harness.origin}/ws/${path}`;
 

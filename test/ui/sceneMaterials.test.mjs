@@ -6,16 +6,14 @@
 // (PERTURBER_SHOTS overrides the folder).
 // Run: `node --test test/ui/sceneMaterials.test.mjs` (builds the webviews first when the bundles are stale).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { launchChromium } from '../../scripts/browser.mjs';
 import { startHarness } from '../../scripts/webview-harness.mjs';
+import { deliverScene, ensureBundles, frameCount, lastFrame, openPage, ROOT } from './harnessPage.mjs';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SHOTS = process.env.PERTURBER_SHOTS ?? join(ROOT, 'test-results', 'screenshots', 'materials');
 const TEXTURES = ['fur', 'tabby', 'leopard', 'zebra', 'wood', 'metal', 'brick', 'grass'];
 const BACKGROUNDS = ['sky', 'room', 'street', 'grass', 'water'];
@@ -59,42 +57,13 @@ function checkerPng() {
 
 // ---------------------------------------------------------------- helpers
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBundles() {
-  const bundle = join(ROOT, 'dist', 'webview', 'scene.js');
-  const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-  if (built > Math.max(newestMtime(join(ROOT, 'webview')), newestMtime(join(ROOT, 'core')))) return;
-  const webpack = join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js');
-  const result = spawnSync(process.execPath, [webpack, '--mode', 'development', '--env', 'webviewsOnly'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(result.status, 0, `webpack failed:\n${result.stdout}\n${result.stderr}`);
-}
-
 /** Delivers a scene (a new document version) and waits for its frame; returns the frame's pixels as an image. */
 async function render(page, sceneValue, extra = {}) {
-  const before = await page.evaluate(() => window.__posted.filter((m) => m.type === 'frame').length);
+  const before = await frameCount(page);
   const docVersion = (await page.evaluate(() => (window.__docVersion = (window.__docVersion ?? 0) + 1)));
-  await page.evaluate(
-    (m) => window.__deliver({ type: 'scene', diagnostics: [], renderSizes: [{ width: m.size, height: m.size }], ...m.message }),
-    { size: extra.size ?? SIZE, message: { docVersion, scene: sceneValue, resourceUris: extra.resourceUris ?? {} } },
-  );
+  await deliverScene(page, { docVersion, scene: sceneValue, resourceUris: extra.resourceUris ?? {} }, extra.size ?? SIZE);
   await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'frame').length > n, before, { timeout: 20000 });
   return lastFrame(page);
-}
-
-async function lastFrame(page) {
-  return page.evaluate(() => {
-    const frame = window.__posted.filter((m) => m.type === 'frame').at(-1);
-    const img = frame.images[0];
-    return { width: img.width, height: img.height, pixels: Array.from(img.pixels) };
-  });
 }
 
 function lum(px, i) {
@@ -162,13 +131,7 @@ describe('scene materials and backgrounds in Chromium', () => {
     if (existsSync(PHOTO)) files['/images/meadow.jpg'] = PHOTO;
     harness = await startHarness({ files });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(harness.url('scene'));
-    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
+    page = await openPage(browser, harness, 'scene', { viewport: { width: 1000, height: 700 }, onError: (text) => errors.push(text) });
   });
 
   after(async () => {

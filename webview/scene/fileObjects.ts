@@ -19,42 +19,19 @@
  * Nothing is cached here: the renderer keeps the loaded object while the scene names the same URI, and disposes it
  * when the path (or the URI's version) changes.
  */
-import {
-  BufferGeometry,
-  Color,
-  DoubleSide,
-  Group,
-  LoadingManager,
-  MathUtils,
-  Mesh,
-  MeshStandardMaterial,
-  Object3D,
-  SRGBColorSpace,
-  Texture,
-  Vector3,
-  type Material,
-  type MeshPhongMaterial,
-} from 'three';
-import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
+import { BufferGeometry, DoubleSide, Group, type Material, Mesh, MeshStandardMaterial, type Object3D, Texture, Vector3 } from 'three';
 import { MTLLoader } from 'three/examples/jsm/loaders/MTLLoader.js';
 import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
-import { toCreasedNormals } from 'three/examples/jsm/utils/BufferGeometryUtils.js';
+import { creased, disposeObject, fetchOk, fileName, message, splitUri, trackedManager } from './fileLoading';
+import { loadGltf } from './gltfObjects';
+import { standardFromObj } from './mtlMaterials';
+
+export { disposeObject };
 
 export interface LoadedFileObject {
   object: Object3D;
   warnings: string[];
 }
-
-/** Faces meeting at less than this angle share normals (smooth); sharper edges stay hard (car bodies, mugs). */
-const CREASE_ANGLE = MathUtils.degToRad(60);
-
-/** glTF extensions that need decoders this extension does not ship. */
-const UNSUPPORTED_GLTF_EXTENSIONS: Record<string, string> = {
-  KHR_draco_mesh_compression: 'Draco mesh compression',
-  KHR_texture_basisu: 'KTX2/Basis textures',
-  EXT_meshopt_compression: 'meshopt compression',
-  KHR_meshopt_compression: 'meshopt compression',
-};
 
 export async function loadObjectFile(uri: string, path: string): Promise<LoadedFileObject> {
   const extension = extensionOf(path || uri);
@@ -81,26 +58,6 @@ export async function loadObjectFile(uri: string, path: string): Promise<LoadedF
   }
 }
 
-/** Frees everything loadObjectFile created for this object. */
-export function disposeObject(object: Object3D): void {
-  const materials = new Set<Material>();
-  object.traverse((child) => {
-    // Meshes, and the lines and points an OBJ may carry.
-    const { geometry, material } = child as Partial<Mesh>;
-    if (geometry instanceof BufferGeometry) geometry.dispose();
-    if (!material) return;
-    for (const m of Array.isArray(material) ? material : [material]) materials.add(m);
-  });
-  for (const material of materials) {
-    for (const value of Object.values(material)) {
-      if (value instanceof Texture) value.dispose();
-    }
-    material.dispose();
-  }
-}
-
-// ---------------------------------------------------------------- fetching
-
 function extensionOf(ref: string): string {
   const clean = ref.split(/[?#]/)[0];
   const slash = clean.lastIndexOf('/');
@@ -108,81 +65,6 @@ function extensionOf(ref: string): string {
   return dot > slash ? clean.slice(dot).toLowerCase() : '';
 }
 
-/** `https://host/dir/file.obj?v=1` -> base `https://host/dir/`, query `?v=1`. */
-function splitUri(uri: string): { base: string; query: string } {
-  const hash = uri.indexOf('#');
-  const noHash = hash >= 0 ? uri.slice(0, hash) : uri;
-  const q = noHash.indexOf('?');
-  const file = q >= 0 ? noHash.slice(0, q) : noHash;
-  return { base: file.slice(0, file.lastIndexOf('/') + 1), query: q >= 0 ? noHash.slice(q) : '' };
-}
-
-interface TrackedManager {
-  manager: LoadingManager;
-  /** URLs that failed so far. */
-  failed: string[];
-  /** Resolves when nothing started through the manager is still loading (or after `timeoutMs`). */
-  idle(timeoutMs: number): Promise<void>;
-}
-
-/**
- * A loading manager that gives every file the object pulls in the object URI's version query (cache busting) and
- * tells when the textures MTLLoader starts (without waiting for them) have arrived or failed.
- */
-function trackedManager(query: string): TrackedManager {
-  const manager = new LoadingManager();
-  if (query) {
-    manager.setURLModifier((url) => (/^(data|blob):/.test(url) || url.includes('?') ? url : url + query));
-  }
-  const failed: string[] = [];
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const start = manager.itemStart.bind(manager);
-  const end = manager.itemEnd.bind(manager);
-  const error = manager.itemError.bind(manager);
-  manager.itemStart = (url) => {
-    active++;
-    start(url);
-  };
-  manager.itemEnd = (url) => {
-    active = Math.max(0, active - 1);
-    end(url);
-    if (active === 0) for (const wake of waiting.splice(0)) wake();
-  };
-  manager.itemError = (url) => {
-    failed.push(url);
-    error(url);
-  };
-  return {
-    manager,
-    failed,
-    idle: (timeoutMs) =>
-      active === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            waiting.push(resolve);
-            setTimeout(resolve, timeoutMs);
-          }),
-  };
-}
-
-async function fetchOk(uri: string, what: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(uri);
-  } catch (error) {
-    throw new Error(`${what} could not be read (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (response.status === 404) throw new Error(`${what} not found`);
-  if (!response.ok) throw new Error(`${what} could not be read (HTTP ${response.status} ${response.statusText})`.trim());
-  return response;
-}
-
-function message(error: unknown): string {
-  if (error instanceof Error) return error.message.replace(/^THREE\.\w+: /, '');
-  if (error && typeof error === 'object' && 'type' in error && (error as Event).type === 'error') return 'the browser could not load it';
-  return String(error);
-}
 
 // ---------------------------------------------------------------- OBJ + MTL
 
@@ -259,12 +141,6 @@ function encodePath(ref: string): string {
   return ref.replace(/\\/g, '/').split('/').map(encodeURIComponent).join('/');
 }
 
-function creased(geometry: BufferGeometry): BufferGeometry {
-  const result = toCreasedNormals(geometry, CREASE_ANGLE);
-  if (result !== geometry) geometry.dispose();
-  return result;
-}
-
 /** Sets every texture whose image never arrived to none (a missing map would draw black). */
 function dropFailedTextures(root: Object3D): number {
   let dropped = 0;
@@ -283,139 +159,6 @@ function dropFailedTextures(root: Object3D): number {
     }
   });
   return dropped;
-}
-
-function fileName(url: string): string {
-  const clean = url.split(/[?#]/)[0];
-  try {
-    return decodeURIComponent(clean.slice(clean.lastIndexOf('/') + 1)) || url;
-  } catch {
-    return clean.slice(clean.lastIndexOf('/') + 1) || url;
-  }
-}
-
-/** MTL's Phong material as a physically based one that looks like what modelling tools show. */
-function standardFromObj(source: Material): MeshStandardMaterial {
-  if (source instanceof MeshStandardMaterial) {
-    source.side = DoubleSide;
-    return source;
-  }
-  const phong = source as MeshPhongMaterial;
-  const color = phong.color ? phong.color.clone() : new Color(0xcccccc);
-  const map = phong.map ?? null;
-  if (map) {
-    map.colorSpace = SRGBColorSpace;
-    // A texture shows as painted: Blender's exporter writes its leftover diffuse colour as Kd beside map_Kd (0.8
-    // grey, but also 0.2/0.06/0.04 on the chicken, tan on the bulldog), which the modelling tool did not multiply in.
-    color.setRGB(1, 1, 1);
-  }
-  const specular = phong.specular ? Math.max(phong.specular.r, phong.specular.g, phong.specular.b) : 0;
-  const shininess = phong.shininess ?? 30;
-  const roughness = specular < 0.02 ? 0.9 : MathUtils.clamp(Math.sqrt(2 / (shininess + 2)), 0.3, 0.9);
-  const material = new MeshStandardMaterial({
-    name: phong.name,
-    color,
-    map,
-    roughness,
-    metalness: 0,
-    side: DoubleSide,
-    transparent: phong.transparent,
-    opacity: phong.opacity,
-    alphaMap: phong.alphaMap ?? null,
-    normalMap: phong.normalMap ?? null,
-    bumpMap: phong.bumpMap ?? null,
-    bumpScale: phong.bumpScale,
-    emissive: phong.emissive ? phong.emissive.clone() : new Color(0),
-    emissiveMap: phong.emissiveMap ?? null,
-    // OBJLoader marks parts under `s off` as flat shaded, and files with vertex colours.
-    flatShading: phong.flatShading,
-    vertexColors: phong.vertexColors,
-  });
-  // Transparent glass drawn after the body keeps windows see-through but does not hide what is behind.
-  if (material.transparent) material.depthWrite = false;
-  // The Phong material gave its textures away; dispose only the material itself.
-  phong.dispose();
-  return material;
-}
-
-// ---------------------------------------------------------------- glTF / GLB
-
-async function loadGltf(uri: string, path: string, extension: string, warnings: string[]): Promise<Object3D> {
-  const what = `object file "${path}"`;
-  const data = await (await fetchOk(uri, what)).arrayBuffer();
-  const json = gltfJson(data, extension, what);
-  const required: string[] = Array.isArray(json.extensionsRequired) ? (json.extensionsRequired as string[]) : [];
-  const used: string[] = Array.isArray(json.extensionsUsed) ? (json.extensionsUsed as string[]) : [];
-  for (const name of required) {
-    if (UNSUPPORTED_GLTF_EXTENSIONS[name]) {
-      throw new Error(
-        `${what} needs the glTF extension ${name} (${UNSUPPORTED_GLTF_EXTENSIONS[name]}), which Perturber does not support; export it without compression`,
-      );
-    }
-  }
-  for (const name of used) {
-    if (UNSUPPORTED_GLTF_EXTENSIONS[name] && !required.includes(name)) {
-      warnings.push(`${what} uses ${name} (${UNSUPPORTED_GLTF_EXTENSIONS[name]}), which Perturber ignores; its fallback data is shown`);
-    }
-  }
-  const { base, query } = splitUri(uri);
-  const tracked = trackedManager(query);
-  const loader = new GLTFLoader(tracked.manager);
-  let scene: Object3D;
-  try {
-    const gltf = await loader.parseAsync(data, base);
-    const first = gltf.scene ?? gltf.scenes[0];
-    if (!first) throw new Error('it has no scene');
-    scene = first;
-  } catch (error) {
-    throw new Error(`${what} could not be loaded: ${message(error)}`);
-  }
-  for (const url of tracked.failed) {
-    const name = /^(data|blob):/.test(url) ? 'an embedded image' : `"${fileName(url)}"`;
-    warnings.push(`${name} of ${what} could not be loaded; the object is shown without it`);
-  }
-  let meshes = 0;
-  scene.traverse((child) => {
-    if (!(child instanceof Mesh)) return;
-    meshes++;
-    const geometry = child.geometry as BufferGeometry;
-    if (!geometry.getAttribute('normal')) child.geometry = creased(geometry);
-    for (const m of Array.isArray(child.material) ? child.material : [child.material]) (m as Material).side = DoubleSide;
-  });
-  if (meshes === 0) {
-    disposeObject(scene);
-    throw new Error(`${what} has no meshes to show`);
-  }
-  return scene;
-}
-
-/** The glTF JSON of a .gltf or .glb, or a readable error. */
-function gltfJson(data: ArrayBuffer, extension: string, what: string): Record<string, unknown> {
-  let text: string;
-  const bytes = new Uint8Array(data);
-  const isBinary = bytes.length >= 12 && new TextDecoder().decode(bytes.subarray(0, 4)) === 'glTF';
-  if (isBinary) {
-    const view = new DataView(data);
-    const chunkLength = bytes.length >= 20 ? view.getUint32(12, true) : 0;
-    const chunkType = bytes.length >= 20 ? view.getUint32(16, true) : 0;
-    if (chunkType !== 0x4e4f534a || 20 + chunkLength > bytes.length) throw new Error(`${what} is not a valid GLB file (no JSON chunk)`);
-    text = new TextDecoder().decode(bytes.subarray(20, 20 + chunkLength));
-  } else {
-    if (extension === '.glb') throw new Error(`${what} is not a GLB file (it does not start with "glTF")`);
-    text = new TextDecoder().decode(bytes);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${what} is not valid glTF JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${what} is not a glTF file`);
-  const asset = (json as { asset?: { version?: unknown } }).asset;
-  if (!asset || typeof asset.version !== 'string' || Number(asset.version.split('.')[0]) < 2) {
-    throw new Error(`${what} is not a glTF 2.0 file (asset.version ${JSON.stringify(asset?.version)}); only glTF 2.0 is supported`);
-  }
-  return json as Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------- normalisation

@@ -1,19 +1,14 @@
-// The three webviews in a real browser (Debian Chromium via playwright-core), without VS Code: the harness fakes the
-// host (scripts/webview-harness.mjs). Checks the DOM hooks of docs/CONTRACTS.md, the frames (sizes, content,
-// colour space), edits from the controls, the panels' painting, and saves screenshots to test-results/screenshots/.
-// Run: `node --test test/ui/webviews.test.mjs` (builds the webviews first when the bundles are missing or stale).
+// The scene editor webview in a real browser (Debian Chromium via playwright-core), without VS Code: the harness fakes
+// the host (scripts/webview-harness.mjs). Checks the DOM hooks of docs/CONTRACTS.md, the frames (sizes, content,
+// colour space), edits from the controls, and saves screenshots to test-results/screenshots/.
+// Run: `node --test test/ui/sceneEditor.test.mjs` (builds the webviews first when the bundles are missing or stale).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { launchChromium } from '../../scripts/browser.mjs';
 import { startHarness } from '../../scripts/webview-harness.mjs';
-
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const SHOTS = join(ROOT, 'test-results', 'screenshots');
+import { deliverScene, ensureBundles, frames, openPage, posted, shot, SHOTS, waitForFrames } from './harnessPage.mjs';
 
 // ---------------------------------------------------------------- fixtures
 
@@ -54,79 +49,6 @@ const NUMERIC_PATHS = [
   'light.azimuth', 'light.elevation', 'light.intensity', 'light.ambient',
 ];
 
-const TIMING = { transferMs: 0.4, preprocessMs: 1.2, runMs: 18.5, extractMs: 0.8, postedAt: 0 };
-
-function predictionsMessage(frameId) {
-  return {
-    type: 'predictions',
-    frameId,
-    sceneName: 'UI test scene',
-    timing: TIMING,
-    models: [
-      {
-        id: 'standard',
-        displayName: 'GoogLeNet (standard)',
-        top: [
-          { index: 849, label: 'teapot', probability: 0.62 },
-          { index: 505, label: 'coffeepot', probability: 0.21 },
-          { index: 968, label: 'cup', probability: 0.08 },
-          { index: 899, label: 'water jug', probability: 0.04 },
-          { index: 725, label: 'pitcher, ewer, a very long class name that has to be shortened', probability: 0.02 },
-        ],
-      },
-      {
-        id: 'robust',
-        displayName: 'GoogLeNet (adversarially trained)',
-        top: [
-          { index: 505, label: 'coffeepot', probability: 0.48 },
-          { index: 849, label: 'teapot', probability: 0.4 },
-          { index: 968, label: 'cup', probability: 0.05 },
-          { index: 504, label: 'coffee mug', probability: 0.03 },
-          { index: 828, label: 'strainer', probability: 0.01 },
-        ],
-      },
-      { id: 'broken', displayName: 'Broken model', top: [], error: 'Could not load models/broken.onnx: invalid protobuf' },
-    ],
-  };
-}
-
-/** Plain arrays for the maps (the page turns them into Float32Array before delivering). */
-function activationsMessage(frameId) {
-  const size = 12;
-  const map = (fn) => Array.from({ length: size * size }, (_, i) => fn(i % size, Math.floor(i / size)));
-  const neuron = (index, fn) => {
-    const values = map(fn);
-    return { index, mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values), map: values };
-  };
-  const layer = (name, neurons) => ({ layer: name, tensor: `${name}/Relu:0`, channels: 64, height: size, width: size, neurons });
-  return {
-    type: 'activations',
-    frameId,
-    sceneName: 'UI test scene',
-    timing: TIMING,
-    models: [
-      {
-        id: 'standard',
-        displayName: 'GoogLeNet (standard)',
-        layers: [
-          layer('conv1', [
-            neuron(0, (x) => x / (size - 1)),
-            neuron(1, (_, y) => y / (size - 1)),
-            neuron(2, (x, y) => Math.exp(-((x - 6) ** 2 + (y - 6) ** 2) / 8) * 3),
-            neuron(3, (x, y) => 0.01 * ((x + y) % 2)),
-          ]),
-          layer('mixed4a', [neuron(7, (x, y) => Math.sin(x / 2) * Math.cos(y / 3)), neuron(12, () => 0.5)]),
-        ],
-      },
-      {
-        id: 'robust',
-        displayName: 'GoogLeNet (adversarially trained)',
-        layers: [layer('conv1', [neuron(0, (x, y) => (x * y) / 121), neuron(1, () => 0), neuron(2, (x) => -x), neuron(3, (x, y) => x - y)])],
-      },
-    ],
-  };
-}
-
 /** A 64x64 PNG: left half red, right half blue (for the background image check). */
 function twoColourPng() {
   const png = new PNG({ width: 64, height: 64 });
@@ -139,96 +61,17 @@ function twoColourPng() {
   return PNG.sync.write(png);
 }
 
-// ---------------------------------------------------------------- helpers
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBundles() {
-  const bundles = ['scene', 'predictions', 'activations'].map((n) => join(ROOT, 'dist', 'webview', `${n}.js`));
-  const built = bundles.every(existsSync) ? Math.min(...bundles.map((b) => statSync(b).mtimeMs)) : 0;
-  const sources = Math.max(newestMtime(join(ROOT, 'webview')), newestMtime(join(ROOT, 'core')));
-  if (built > sources) return;
-  const webpack = join(ROOT, 'node_modules', 'webpack', 'bin', 'webpack.js');
-  const result = spawnSync(process.execPath, [webpack, '--mode', 'development', '--env', 'webviewsOnly'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(result.status, 0, `webpack failed:\n${result.stdout}\n${result.stderr}`);
-}
-
-async function posted(page, type) {
-  return page.evaluate((t) => window.__posted.filter((m) => m.type === t), type);
-}
-
-/** Frame summaries (the pixels stay in the page). */
-async function frames(page) {
-  return page.evaluate(() =>
-    window.__posted
-      .filter((m) => m.type === 'frame')
-      .map((f) => ({
-        frameId: f.frameId,
-        docVersion: f.docVersion,
-        timing: f.timing,
-        images: f.images.map((img) => {
-          const px = img.pixels;
-          const colours = new Set();
-          for (let i = 0; i < px.length; i += 4) colours.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
-          const at = (x, y) => Array.from(px.slice((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
-          return {
-            width: img.width,
-            height: img.height,
-            length: px.length,
-            isUint8: px instanceof Uint8Array,
-            distinctColours: colours.size,
-            topLeft: at(0, 0),
-            topRight: at(img.width - 1, 0),
-            center: at(img.width >> 1, img.height >> 1),
-          };
-        }),
-      })),
-  );
-}
-
-async function waitForFrames(page, count) {
-  await page.waitForFunction((n) => window.__posted.filter((m) => m.type === 'frame').length >= n, count, { timeout: 15000 });
-}
-
-async function deliverScene(page, message) {
-  await page.evaluate((m) => window.__deliver({ type: 'scene', diagnostics: [], renderSizes: [{ width: 64, height: 64 }], ...m }), message);
-}
-
-async function shot(page, name, locator) {
-  const path = join(SHOTS, `${name}.png`);
-  await (locator ?? page).screenshot({ path });
-  return path;
-}
-
 function close(a, b, tolerance) {
   return a.every((v, i) => Math.abs(v - b[i]) <= tolerance);
 }
 
 // ---------------------------------------------------------------- tests
 
-describe('webviews in Chromium', () => {
+describe('scene editor webview in Chromium', () => {
   let harness;
   let browser;
   const errors = [];
-
-  async function open(name, options = {}) {
-    const page = await browser.newPage({ viewport: options.viewport ?? { width: 1100, height: 860 } });
-    page.on('pageerror', (e) => errors.push(`${name}: ${e.message}`));
-    page.on('console', (m) => {
-      // CSP violations and uncaught errors show up as console errors; resource 404s for favicon do not matter.
-      if (m.type() === 'error' && !/favicon|Failed to load resource/.test(m.text())) errors.push(`${name}: ${m.text()}`);
-    });
-    await page.goto(harness.url(name, { theme: options.theme }));
-    await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
-    return page;
-  }
+  const open = (name, options = {}) => openPage(browser, harness, name, { ...options, onError: (text) => errors.push(`${name}: ${text}`) });
 
   before(async () => {
     ensureBundles();
@@ -524,95 +367,6 @@ describe('webviews in Chromium', () => {
     assert.ok(view.width <= 512 && view.width > 400, `view width ${view.width}`);
     await page.waitForTimeout(50);
     await shot(page, 'scene-narrow-light');
-    await page.close();
-  });
-
-  test('predictions panel: a column and chart per model, frame id, painted, revived from state', async () => {
-    const page = await open('predictions', { viewport: { width: 1100, height: 420 } });
-    assert.match(await page.locator('#empty').innerText(), /Waiting/);
-    await page.evaluate((m) => window.__deliver(m), predictionsMessage(7));
-    await page.waitForFunction(() => document.body.dataset.frameId === '7');
-    assert.equal(await page.locator('.model-column[data-model-id]').count(), 3);
-    for (const id of ['standard', 'robust', 'broken']) {
-      assert.equal(await page.locator(`.model-column[data-model-id="${id}"] canvas`).count(), 1, `no chart canvas for ${id}`);
-    }
-    assert.match(await page.locator('.model-column[data-model-id="broken"] .model-error').innerText(), /invalid protobuf/);
-    const painted = await posted(page, 'painted');
-    assert.equal(painted.at(-1).frameId, 7);
-    assert.ok(painted.at(-1).paintMs >= 0 && painted.at(-1).receivedAt > 0);
-    await page.waitForTimeout(100);
-    await shot(page, 'predictions');
-
-    // Next frame reuses the columns; a model that left the scene goes.
-    const next = predictionsMessage(8);
-    next.models = next.models.slice(0, 2);
-    next.models[0].top[0].probability = 0.9;
-    await page.evaluate((m) => window.__deliver(m), next);
-    await page.waitForFunction(() => document.body.dataset.frameId === '8');
-    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2);
-
-    await page.waitForTimeout(400); // state saving is debounced
-    await page.reload();
-    await page.waitForFunction(() => document.body.dataset.frameId === '8', null, { timeout: 10000 });
-    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2, 'not revived from state');
-
-    await page.evaluate(() => window.__deliver({ type: 'empty', reason: 'No scene is open.' }));
-    assert.match(await page.locator('#empty').innerText(), /No scene is open/);
-    assert.equal(await page.evaluate(() => document.body.dataset.frameId), undefined);
-    await page.close();
-
-    const light = await open('predictions', { viewport: { width: 1100, height: 420 }, theme: 'light' });
-    await light.evaluate((m) => window.__deliver(m), predictionsMessage(9));
-    await light.waitForFunction(() => document.body.dataset.frameId === '9');
-    await light.waitForTimeout(100);
-    await shot(light, 'predictions-light');
-    await light.close();
-  });
-
-  test('activations panel: neuron tiles with heatmaps, colour-scale switch persisted', async () => {
-    const page = await open('activations', { viewport: { width: 1100, height: 640 } });
-    const deliver = (m) =>
-      page.evaluate((message) => {
-        for (const model of message.models) for (const layer of model.layers) for (const n of layer.neurons) n.map = new Float32Array(n.map);
-        window.__deliver(message);
-      }, m);
-    await deliver(activationsMessage(4));
-    await page.waitForFunction(() => document.body.dataset.frameId === '4');
-    assert.equal(await page.locator('.model-column[data-model-id]').count(), 2);
-    const tiles = page.locator('.model-column[data-model-id="standard"] .neuron[data-layer="conv1"][data-neuron]');
-    assert.equal(await tiles.count(), 4);
-    for (let i = 0; i < 4; i++) {
-      assert.equal(await tiles.nth(i).locator('canvas').count(), 1);
-      assert.match(await tiles.nth(i).locator('.neuron-mean').innerText(), /^-?[\d.]+(e[+-]\d+)?$/);
-    }
-    assert.equal(await page.locator('.neuron[data-layer="mixed4a"][data-neuron="12"] .neuron-mean').innerText(), '0.5');
-    assert.equal((await posted(page, 'painted')).at(-1).frameId, 4);
-
-    // Neuron 3 of conv1 has a tiny range: dark under the shared scale, full range per neuron.
-    const brightest = () =>
-      page.locator('.model-column[data-model-id="standard"] .neuron[data-layer="conv1"][data-neuron="3"] canvas').evaluate((c) => {
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let max = 0;
-        for (let i = 0; i < d.length; i += 4) max = Math.max(max, d[i] + d[i + 1] + d[i + 2]);
-        return max;
-      });
-    const shared = await brightest();
-    await page.waitForTimeout(100);
-    await shot(page, 'activations-shared');
-    await page.locator('#color-scale').selectOption('per-neuron');
-    const perNeuron = await brightest();
-    assert.ok(perNeuron > shared + 200, `per-neuron scale should brighten a low-range neuron (${shared} -> ${perNeuron})`);
-    await shot(page, 'activations-per-neuron');
-
-    await page.waitForTimeout(400);
-    await page.reload();
-    await page.waitForFunction(() => document.body.dataset.frameId === '4', null, { timeout: 10000 });
-    assert.equal(await page.locator('#color-scale').inputValue(), 'per-neuron', 'colour scale not persisted');
-    assert.equal(await page.locator('.neuron[data-layer][data-neuron]').count(), 10, 'tiles not revived from state');
-    assert.ok((await brightest()) > shared + 200, 'revived maps differ');
-
-    await page.evaluate(() => window.__deliver({ type: 'empty', reason: 'The scene has no models.' }));
-    assert.match(await page.locator('#empty').innerText(), /no models/);
     await page.close();
   });
 
