@@ -1,5 +1,6 @@
 /** A grass field stretching to a line of distant trees under a sky band; blades get larger nearer the viewer. */
 import type { FrameImage } from '../protocol';
+import { skyBand } from './skyBand';
 import { createImage, mix, rngFor, setPixel, smoothstep, TileNoise } from '../textures/raster';
 
 export function grassBackground(seed: number, width: number, height: number): FrameImage {
@@ -21,10 +22,7 @@ export function grassBackground(seed: number, width: number, height: number): Fr
       let b: number;
       const treeTop = horizon - 0.03 - 0.06 * trees.at(u * aspect * 0.5, 0);
       if (v < treeTop) {
-        const t = v / horizon;
-        [r, g, b] = [mix(90, 170, t), mix(150, 200, t), mix(220, 235, t)];
-        const c = smoothstep(0.6, 0.84, clouds.at(u * aspect * 0.5, v));
-        [r, g, b] = [mix(r, 245, c), mix(g, 245, c), mix(b, 248, c)];
+        [r, g, b] = skyBand(v / horizon, clouds.at(u * aspect * 0.5, v), [90, 150, 220], [170, 200, 235], [0.6, 0.84], [245, 245, 248]);
       } else if (v < horizon) {
         const k = 0.8 + 0.3 * tufts.at(u * 8, v * 8);
         [r, g, b] = [44 * k, 70 * k, 44 * k];

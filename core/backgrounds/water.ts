@@ -1,5 +1,6 @@
 /** Open water to the horizon: a pale sky, a far shore line, and ripples that widen towards the viewer, reflecting the sky. */
 import type { FrameImage } from '../protocol';
+import { skyBand } from './skyBand';
 import { createImage, mix, rngFor, setPixel, smoothstep, TileNoise } from '../textures/raster';
 
 export function waterBackground(seed: number, width: number, height: number): FrameImage {
@@ -21,10 +22,7 @@ export function waterBackground(seed: number, width: number, height: number): Fr
       let b: number;
       const land = horizon - 0.015 - 0.035 * shore.at(u * aspect * 0.4, 0);
       if (v < land) {
-        const t = v / horizon;
-        [r, g, b] = [mix(100, 200, t), mix(150, 218, t), mix(215, 236, t)];
-        const c = smoothstep(0.64, 0.86, clouds.at(u * aspect * 0.5, v));
-        [r, g, b] = [mix(r, 246, c), mix(g, 246, c), mix(b, 250, c)];
+        [r, g, b] = skyBand(v / horizon, clouds.at(u * aspect * 0.5, v), [100, 150, 215], [200, 218, 236], [0.64, 0.86], [246, 246, 250]);
       } else if (v < horizon) {
         [r, g, b] = [70, 92, 82];
       } else {
