@@ -134,6 +134,18 @@ export interface SceneModel {
   watch: WatchedLayer[];
 }
 
+/**
+ * One image-level perturbation (docs/PERTURBATIONS.md), applied by the host to each model's input in list order.
+ * `op` is an id from core/perturbations/registry.ts; missing params take the op's defaults.
+ */
+export interface PerturbationStep {
+  op: string;
+  enabled: boolean;
+  /** Integer >= 0; random ops draw everything from it, so the same seed gives the same image. */
+  seed: number;
+  params: Record<string, number | string>;
+}
+
 export interface Scene {
   version: number;
   name: string;
@@ -144,6 +156,8 @@ export interface Scene {
   light: SceneLight;
   camera: SceneCamera;
   models: SceneModel[];
+  /** Optional in the file (default []). */
+  perturbations: PerturbationStep[];
 }
 
 /** A JSON path into the scene, e.g. ["camera", "azimuth"]. */
