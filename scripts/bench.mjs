@@ -3,6 +3,9 @@
 // run: the machines are shared and noisy) and writes them to test-results/bench.json.
 //  1. Micro-benchmarks in plain Node of the host's per-frame work: preprocessing, top-k, activation extraction,
 //     and ONNX Runtime with and without the intermediate outputs the extension adds to the graph.
+//  1b. The image perturbations (core/perturbations): every op of the registry at its defaults on a 224 px frame, and
+//     a typical pipeline, against the bare ONNX Runtime run of step 1.
+//     `node scripts/bench.mjs --only perturbations` runs just this part (it measures its own bare ORT run).
 //  2. The interactive loop inside a real VS Code (code-server): render + readback, transfer to host,
 //     preprocessing, ONNX Runtime run, activation extraction, transfer back, paint, and the whole loop against
 //     the bare ONNX Runtime run of the same model in the same (extension host) process.
@@ -110,6 +113,71 @@ async function micro() {
   return out;
 }
 
+/** A 224 px RGBA frame: the shared 64 px test image (a sky, a shaded textured disk, edges) upscaled bilinearly. */
+function perturbationFrame(size) {
+  const { PNG } = require('pngjs');
+  const { resizeRgba } = require(join(REPO, 'out/core/preprocess.js'));
+  const png = PNG.sync.read(readFileSync(join(REPO, 'test/unit/fixtures/perturbations/input64.png')));
+  return resizeRgba({ width: png.width, height: png.height, pixels: new Uint8Array(png.data) }, size, size);
+}
+
+/** Bare ONNX Runtime run of MobileNetV2 (or the fixture model), for `--only perturbations`. */
+async function bareOrtMs() {
+  const ort = require('onnxruntime-node');
+  const shared = resolve(REPO, '..', 'shared', 'models', 'mobilenet_v2_1.0_224.onnx');
+  const file = existsSync(shared) ? shared : join(REPO, 'models', 'fixture', 'fixture.onnx');
+  const size = existsSync(shared) ? 224 : 64;
+  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(file)));
+  const data = new Float32Array(3 * size * size).map((_, i) => ((i * 7919) % 1000) / 1000);
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, size, size]) };
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  const ms = await medianOfAsync(() => session.run(feeds), 40);
+  await session.release();
+  return { ms, model: existsSync(shared) ? 'mobilenet_v2_1.0_224' : 'fixture (64 px; ../shared/models absent)' };
+}
+
+/** Every registered op at its defaults on a 224 px frame (medians), and a typical pipeline including the conversions. */
+function perturbations(ortBareMs, ortModel) {
+  const { PERTURBATION_OPS } = require(join(REPO, 'out/core/perturbations/registry.js'));
+  const { applyPipeline, floatToRgba, resolveParams, rgbaToFloat } = require(join(REPO, 'out/core/perturbations/pipeline.js'));
+  const size = 224;
+  const runs = 15;
+  const frame = perturbationFrame(size);
+  const image = rgbaToFloat(frame);
+  const out = { size, runs, ortBareMs, ortModel, opMs: {}, errors: {} };
+  for (const op of PERTURBATION_OPS) {
+    try {
+      const { params } = resolveParams(op, {}, size);
+      for (let i = 0; i < 2; i++) op.apply(image, params, { seed: i }); // warm-up (JIT, cached FFT plans)
+      let seed = 0;
+      out.opMs[op.id] = medianOf(() => op.apply(image, params, { seed: seed++ }), runs);
+    } catch (e) {
+      out.errors[op.id] = String(e?.message ?? e);
+    }
+  }
+  // A typical scene: blur, an ImageNet-C noise and compression where registered, a colour fade; RGBA in and out.
+  const ids = new Set(PERTURBATION_OPS.map((o) => o.id));
+  const typical = ['gaussianBlur', 'gaussianNoise', 'jpegCompression', 'alphaColor'].filter((id) => ids.has(id));
+  const steps = typical.map((op, i) => ({ op, enabled: true, seed: i, params: {} }));
+  out.typicalPipeline = typical;
+  const once = () => floatToRgba(applyPipeline(rgbaToFloat(frame), steps).image);
+  once();
+  out.typicalPipelineMs = medianOf(once, runs);
+  out.conversionsMs = medianOf(() => floatToRgba(rgbaToFloat(frame)), runs);
+  out.typicalPipelineOverOrt = Number.isFinite(ortBareMs) ? out.typicalPipelineMs / ortBareMs : null;
+  return out;
+}
+
+function printPerturbations(p) {
+  const ratio = (ms) => (Number.isFinite(p.ortBareMs) ? ` (${((100 * ms) / p.ortBareMs).toFixed(1)}% of one inference)` : '');
+  console.log(`\n== Image perturbations on a ${p.size} px frame, defaults, medians of ${p.runs} ==`);
+  console.log(`bare ORT run (${p.ortModel})`.padEnd(31) + ` ${fmt(p.ortBareMs)}`);
+  for (const [id, ms] of Object.entries(p.opMs)) console.log(`${id}`.padEnd(31) + ` ${fmt(ms)}${ratio(ms)}`);
+  for (const [id, err] of Object.entries(p.errors)) console.log(`${id}`.padEnd(31) + ` FAILED: ${err}`);
+  console.log(`RGBA -> float -> RGBA`.padEnd(31) + ` ${fmt(p.conversionsMs)}`);
+  console.log(`typical pipeline + conversions`.padEnd(31) + ` ${fmt(p.typicalPipelineMs)}${ratio(p.typicalPipelineMs)} [${p.typicalPipeline.join(', ')}]`);
+}
+
 async function loop() {
   const lines = [];
   const result = await runExtensionTests({
@@ -123,6 +191,24 @@ async function loop() {
     throw new Error(`the loop benchmark failed in the extension host (exit ${result.exitCode}); log in ${result.runDir}`);
   }
   return lines.filter((l) => l.startsWith('BENCH_JSON ')).map((l) => JSON.parse(l.slice('BENCH_JSON '.length)));
+}
+
+const argv = process.argv.slice(2);
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
+if (only !== null && only !== 'perturbations') {
+  console.error('usage: node scripts/bench.mjs [--no-build] [--micro-only | --only perturbations]');
+  process.exit(2);
+}
+if (only === 'perturbations') {
+  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
+  const ort = await bareOrtMs();
+  const results = { date: new Date().toISOString(), perturbations: perturbations(ort.ms, ort.model) };
+  printPerturbations(results.perturbations);
+  mkdirSync(join(REPO, 'test-results'), { recursive: true });
+  // Own file, so a quick run does not overwrite the full bench.json.
+  writeFileSync(join(REPO, 'test-results', 'bench-perturbations.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('\nwritten: test-results/bench-perturbations.json');
+  process.exit(0);
 }
 
 if (!args.has('--no-build')) {
@@ -144,6 +230,9 @@ console.log(`ORT run, watched layers only   ${fmt(m.ortWatchedLayersExposedMs)} 
 const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
 console.log(`textures at 512 px (ms)        ${list(m.textureMs)}`);
 console.log(`backgrounds at 224 px (ms)     ${list(m.backgroundMs)}`);
+
+results.perturbations = perturbations(m.ortBareMs, m.model);
+printPerturbations(results.perturbations);
 
 if (!args.has('--micro-only')) {
   results.loop = await loop();

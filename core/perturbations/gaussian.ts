@@ -50,34 +50,18 @@ export function borderIndex(i: number, n: number, mode: BorderMode): number {
   }
 }
 
-/** Correlates every line of length n (elements `stride` apart, lines starting at `starts`) with `kernel`. */
-function filterLines(
-  src: Float32Array,
-  dst: Float32Array,
-  n: number,
-  stride: number,
-  starts: Iterable<number>,
-  kernel: Float64Array,
-  mode: BorderMode,
-): void {
-  const radius = (kernel.length - 1) >> 1;
-  const line = new Float64Array(n + 2 * radius);
-  for (const start of starts) {
-    for (let i = -radius; i < n + radius; i++) {
-      const j = borderIndex(i, n, mode);
-      line[i + radius] = j < 0 ? 0 : src[start + j * stride];
-    }
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      for (let k = 0; k < kernel.length; k++) acc += line[i + k] * kernel[k];
-      dst[start + i * stride] = acc;
-    }
-  }
+/** For every position -radius..n+radius-1 of a padded line, the source index under `mode` (-1 = zero). */
+function paddedIndices(n: number, radius: number, mode: BorderMode): Int32Array {
+  const idx = new Int32Array(n + 2 * radius);
+  for (let i = -radius; i < n + radius; i++) idx[i + radius] = borderIndex(i, n, mode);
+  return idx;
 }
 
 /**
  * Gaussian blur of one plane (height x width, row-major) with separate sigmas per axis, like
  * scipy.ndimage.gaussian_filter(plane, (sigmaY, sigmaX), mode=mode, truncate=truncate). Returns a new array.
+ * The kernel is symmetric, so each output sums pairs of taps; the vertical pass works on whole rows so its
+ * inner loop runs along memory. Sums are accumulated in float64 and stored as float32.
  */
 export function gaussianFilterPlane(
   plane: Float32Array,
@@ -88,17 +72,51 @@ export function gaussianFilterPlane(
   mode: BorderMode = 'nearest',
   truncate = 4,
 ): Float32Array {
+  // scipy filters axis 0 (y) first, then axis 1 (x).
+  const ky = gaussianKernel1d(sigmaY, truncate);
+  const ry = (ky.length - 1) >> 1;
   const tmp = new Float32Array(plane.length);
+  if (ry === 0) tmp.set(plane);
+  else {
+    const rows = paddedIndices(height, ry, mode);
+    const acc = new Float64Array(width);
+    for (let y = 0; y < height; y++) {
+      const centre = y * width;
+      const k0 = ky[ry];
+      for (let x = 0; x < width; x++) acc[x] = plane[centre + x] * k0;
+      for (let j = 1; j <= ry; j++) {
+        const k = ky[ry + j];
+        const above = rows[y + ry - j];
+        const below = rows[y + ry + j];
+        const a = above < 0 ? -1 : above * width;
+        const b = below < 0 ? -1 : below * width;
+        if (a >= 0 && b >= 0) for (let x = 0; x < width; x++) acc[x] += (plane[a + x] + plane[b + x]) * k;
+        else if (a >= 0) for (let x = 0; x < width; x++) acc[x] += plane[a + x] * k;
+        else if (b >= 0) for (let x = 0; x < width; x++) acc[x] += plane[b + x] * k;
+      }
+      for (let x = 0; x < width; x++) tmp[centre + x] = acc[x];
+    }
+  }
+  const kx = gaussianKernel1d(sigmaX, truncate);
+  const rx = (kx.length - 1) >> 1;
+  if (rx === 0) return tmp;
   const out = new Float32Array(plane.length);
-  const rowStarts = function* (): Generator<number> {
-    for (let y = 0; y < height; y++) yield y * width;
-  };
-  const colStarts = function* (): Generator<number> {
-    for (let x = 0; x < width; x++) yield x;
-  };
-  // scipy filters axis 0 (rows of the array = y) first, then axis 1.
-  filterLines(plane, tmp, height, width, colStarts(), gaussianKernel1d(sigmaY, truncate), mode);
-  filterLines(tmp, out, width, 1, rowStarts(), gaussianKernel1d(sigmaX, truncate), mode);
+  const cols = paddedIndices(width, rx, mode);
+  const line = new Float64Array(width + 2 * rx);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let i = 0; i < line.length; i++) {
+      const j = cols[i];
+      line[i] = j < 0 ? 0 : tmp[row + j];
+    }
+    const k0 = kx[rx];
+    for (let x = 0; x < width; x++) {
+      const c = x + rx;
+      let sum = line[c] * k0;
+      for (let j = 1; j <= rx; j++) sum += (line[c - j] + line[c + j]) * kx[rx + j];
+      out[row + x] = sum;
+    }
+  }
   return out;
 }
 
