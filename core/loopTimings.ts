@@ -1,6 +1,6 @@
 /**
  * Per-frame timings of the interactive loop, stage by stage, joined from the three places that see a frame:
- * the scene webview (render, readback), the host (transfer in, preprocess, run, extract) and the panels
+ * the scene webview (render, readback), the host (transfer in, perturb, preprocess, run, extract) and the panels
  * (transfer back, paint). Bounded: only the newest `capacity` frames are kept.
  */
 import type { FrameTiming, HostTiming } from './protocol';
@@ -12,6 +12,8 @@ export interface LoopTimingRecord {
   renderMs: number;
   readbackMs: number;
   transferMs: number;
+  /** The scene's image perturbations (0 without enabled steps). */
+  perturbMs: number;
   preprocessMs: number;
   runMs: number;
   extractMs: number;
@@ -22,7 +24,7 @@ export interface LoopTimingRecord {
   totalMs?: number;
 }
 
-export const LOOP_STAGES = ['renderMs', 'readbackMs', 'transferMs', 'preprocessMs', 'runMs', 'extractMs', 'backMs', 'paintMs', 'totalMs'] as const;
+export const LOOP_STAGES = ['renderMs', 'readbackMs', 'transferMs', 'perturbMs', 'preprocessMs', 'runMs', 'extractMs', 'backMs', 'paintMs', 'totalMs'] as const;
 export type LoopStage = (typeof LOOP_STAGES)[number];
 
 export class LoopTimingLog {
@@ -37,6 +39,7 @@ export class LoopTimingLog {
       renderMs: webview.renderMs,
       readbackMs: webview.readbackMs,
       transferMs: host.transferMs,
+      perturbMs: host.perturbMs,
       preprocessMs: host.preprocessMs,
       runMs: host.runMs,
       extractMs: host.extractMs,

@@ -186,6 +186,9 @@ export function parseSceneMessage(msg: unknown): SceneToHost | GuardError {
         }
         return { type: 'problem', message: m.message };
       }
+      case 'modelInputView':
+        if (typeof m.enabled !== 'boolean') fail(`modelInputView.enabled must be true or false (got ${describe(m.enabled)})`);
+        return { type: 'modelInputView', enabled: m.enabled };
       default:
         return fail(`unknown scene message type ${describe(m.type)}`);
     }

@@ -1,5 +1,6 @@
 /** Image -> model input tensor, plus the resize/crop steps that get an arbitrary image to the model's size. */
 import type { ModelInputSpec } from './manifestTypes';
+import type { FloatImage } from './perturbations/types';
 import type { FrameImage } from './protocol';
 
 /**
@@ -147,4 +148,46 @@ export function centerCropSquare(image: FrameImage): FrameImage {
     pixels.set(image.pixels.subarray(src, src + side * 4), y * side * 4);
   }
   return { width: side, height: side, pixels };
+}
+
+/**
+ * A CHW float image in [0, 1] (a perturbed frame, core/perturbations) -> the model's input, with exactly
+ * toModelInput's normalisation: value = (v * (range[1] - range[0]) + range[0] - mean[c]) / std[c], in the model's
+ * layout and channel order. For v = p / 255 it gives what toModelInput gives for the byte p.
+ */
+export function floatToModelInput(image: FloatImage, input: ModelInputSpec): Float32Array {
+  const { width, height } = input;
+  if (image.width !== width || image.height !== height) {
+    throw new Error(
+      `image is ${image.width}x${image.height} but model input "${input.name}" expects ${width}x${height}; resize it first`,
+    );
+  }
+  const count = width * height;
+  if (image.data.length < count * 3) {
+    throw new Error(`image data holds ${image.data.length} values, expected ${count * 3} for ${width}x${height}x3`);
+  }
+  const [r0, r1] = input.range;
+  // toModelInput folds 1/255 into the scale; folding the same way (then multiplying by 255) keeps the two equal.
+  const scale = new Float64Array(3);
+  const offset = new Float64Array(3);
+  for (let c = 0; c < 3; c++) {
+    scale[c] = ((r1 - r0) / 255 / input.std[c]) * 255;
+    offset[c] = (r0 - input.mean[c]) / input.std[c];
+  }
+  const bgr = input.channelOrder === 'BGR';
+  // Source plane (0 = R, 2 = B) of each model channel.
+  const planes = [bgr ? 2 : 0, 1, bgr ? 0 : 2].map((p) => image.data.subarray(p * count, (p + 1) * count));
+  const out = new Float32Array(count * 3);
+  for (let c = 0; c < 3; c++) {
+    const src = planes[c];
+    const sc = scale[c];
+    const of = offset[c];
+    if (input.layout === 'NCHW') {
+      const base = c * count;
+      for (let i = 0; i < count; i++) out[base + i] = src[i] * sc + of;
+    } else {
+      for (let i = 0, o = c; i < count; i++, o += 3) out[o] = src[i] * sc + of;
+    }
+  }
+  return out;
 }

@@ -2,7 +2,11 @@
  * The one protocol between the extension host and its webviews: a discriminated union per direction.
  * Pixel and activation payloads cross as typed arrays (structured clone), never as number[].
  */
+import type { PerturbationOp } from './perturbations/types';
 import type { Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
+
+/** A perturbation op's metadata as the webview gets it (core/perturbations/registry.ts `opCatalog()`): no `apply`. */
+export type PerturbationOpInfo = Omit<PerturbationOp, 'apply'>;
 
 /** One rendered image, RGBA 8-bit, rows top to bottom. */
 export interface FrameImage {
@@ -37,7 +41,9 @@ export type SceneToHost =
   /** Show the predictions and activations panels. */
   | { type: 'showPanels' }
   /** A problem in the webview worth telling the user (e.g. a texture failed to load). */
-  | { type: 'problem'; message: string };
+  | { type: 'problem'; message: string }
+  /** The before/after view shows the perturbed model input: send `modelInput` for every frame while enabled. */
+  | { type: 'modelInputView'; enabled: boolean };
 
 // ---------------------------------------------------------------- host -> scene editor webview
 
@@ -58,7 +64,14 @@ export type HostToScene =
   /** Model loading / inference status shown in the editor's status line. */
   | { type: 'status'; level: 'info' | 'error'; text: string }
   /** Inference for a frame finished (lets the webview show loop latency). */
-  | { type: 'frameDone'; frameId: number; totalMs: number };
+  | { type: 'frameDone'; frameId: number; totalMs: number }
+  /** The perturbation ops the "Add perturbation" picker offers and their parameters (sent once, on `ready`). */
+  | { type: 'perturbationOps'; ops: PerturbationOpInfo[] }
+  /**
+   * What the models saw of frame `frameId`: one opaque RGBA image per render size, after the scene's perturbations
+   * (the frame itself when no step is enabled). Only while the webview asked for it with `modelInputView`.
+   */
+  | { type: 'modelInput'; frameId: number; images: FrameImage[] };
 
 // ---------------------------------------------------------------- host -> result panels
 
@@ -71,6 +84,8 @@ export interface Prediction {
 /** Host-side timings of one frame (milliseconds; `postedAt` epoch ms). */
 export interface HostTiming {
   transferMs: number;
+  /** The scene's image perturbations, once per distinct input size (0 when none is enabled). */
+  perturbMs: number;
   preprocessMs: number;
   runMs: number;
   extractMs: number;

@@ -7,6 +7,8 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { createScanner, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import schema from '../schemas/scene.schema.json';
+import { coveredByPerturbationChecks } from './perturbationChecks';
+import { OP_ANNOTATION } from './perturbationSchema';
 import { isSuspiciousPath, semanticDiagnostics } from './sceneChecks';
 import { migrateScene, pathInVersion } from './sceneMigrations';
 import { diagnostic, displayPath, keyNodeOf, locate } from './sceneText';
@@ -193,6 +195,9 @@ function validate(value: unknown): ErrorObject[] {
     const ajv = new Ajv({ allErrors: true, strictNumbers: true, discriminator: true, allowUnionTypes: true });
     // VS Code's hint on properties kept for old files (object.color of version 1): annotation only.
     ajv.addKeyword({ keyword: 'deprecationMessage', schemaType: 'string' });
+    // Annotations of the generated perturbation part (VS Code's completion texts; the README's op table).
+    ajv.addKeyword({ keyword: 'enumDescriptions', schemaType: 'array' });
+    ajv.addKeyword({ keyword: OP_ANNOTATION, schemaType: 'object' });
     validator = ajv.compile(SCENE_SCHEMA);
   }
   return validator(value) ? [] : [...(validator.errors ?? [])];
@@ -332,6 +337,8 @@ export function parseScene(text: string): SceneParseResult {
   const { value: migrated, from } = migrateScene(value);
   fillDefaults(migrated, SCENE_SCHEMA);
   for (const error of validate(migrated)) {
+    // Perturbation ops and parameters: core/perturbationChecks.ts says it with the registry's words.
+    if (coveredByPerturbationChecks(error.schemaPath)) continue;
     const d = schemaDiagnostic(error, root, from);
     if (d) diagnostics.push({ ...d, source: 'json' });
   }

@@ -1,9 +1,10 @@
 /**
  * Checks of a scene that a JSON schema cannot express: no remote paths, unique model ids, and what core knows
- * about the built-in objects (parameter names and ranges, which shape morphs work).
+ * about the built-in objects (parameter names and ranges, which shape morphs work) and the perturbation ops.
  */
 import type { Node } from 'jsonc-parser';
 import { BUILTIN_OBJECTS, morphCompatible, morphError } from './builtinObjects';
+import { perturbationDiagnostics } from './perturbationChecks';
 import { diagnostic, displayPath, keyNodeOf, locate } from './sceneText';
 import type { SceneDiagnostic } from './sceneTypes';
 
@@ -41,6 +42,7 @@ export function semanticDiagnostics(value: JsonObject, root: Node): SceneDiagnos
   }
   if (isObject(value.background)) checkPath(value.background.path, ['background', 'path']);
   out.push(...builtinObjectDiagnostics(value, root));
+  out.push(...perturbationDiagnostics(value, root));
   if (Array.isArray(value.models)) {
     const firstUse = new Map<string, number>();
     value.models.forEach((model: unknown, i: number) => {

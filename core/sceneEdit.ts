@@ -4,6 +4,8 @@
  * edited text gives exactly the scene `applySceneEdit` returns.
  */
 import { applyEdits, modify, parseTree, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import schema from '../schemas/scene.schema.json';
+import { replaceArrayItems } from './sceneArrayEdit';
 import type { JsonValue, Scene, SceneEdit, ScenePath } from './sceneTypes';
 
 /** Replace `length` characters at `offset` of the original text with `content`. */
@@ -149,7 +151,8 @@ function diffSpan(before: string, after: string): TextSpanEdit[] {
 
 /**
  * The text edits that apply `edits` (in order) to a scene file, keeping its formatting. Edits are applied one
- * after the other to a copy, and the result is expressed as one span against the original text.
+ * after the other to a copy, and the result is expressed as one span against the original text. An array that
+ * replaces an array keeps the text of the items both have (core/sceneArrayEdit.ts).
  * Throws when the text is not valid JSON (there is no reliable place to put a value) or a path does not fit.
  */
 export function sceneEditsToTextEdits(text: string, edits: readonly SceneEdit[]): TextSpanEdit[] {
@@ -162,9 +165,22 @@ export function sceneEditsToTextEdits(text: string, edits: readonly SceneEdit[])
     // Checks the path against the current content (clear errors) and gives the rounded value to write.
     const value = normalized(edit.value, edit.path);
     setAtPath(parseValue(current), { path: edit.path, value });
-    current = applyEdits(current, modify(current, [...edit.path], value, { formattingOptions }));
+    // A new array for an existing one (add, remove, reorder) keeps the text of the items both share.
+    const items = Array.isArray(value) ? replaceArrayItems(current, edit.path, value, formattingOptions, itemSchemaAt(edit.path)) : undefined;
+    current = items ?? applyEdits(current, modify(current, [...edit.path], value, { formattingOptions }));
   }
   return diffSpan(text, current);
+}
+
+/** The schema of the items of the array at `path` (plain properties/items walk; undefined past a union). */
+function itemSchemaAt(path: ScenePath): unknown {
+  let node: unknown = schema;
+  for (const segment of path) {
+    const record = node as { properties?: Record<string, unknown>; items?: unknown } | undefined;
+    node = typeof segment === 'number' ? record?.items : record?.properties?.[segment];
+    if (node === undefined) return undefined;
+  }
+  return (node as { items?: unknown }).items;
 }
 
 function parseValue(text: string): JsonValue {

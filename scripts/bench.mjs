@@ -242,6 +242,7 @@ if (!args.has('--micro-only')) {
     // WebGL calls return before the GPU is done: the render's cost shows up in the readback that waits for it.
     console.log(`render + readback (webview)    ${fmt(l.renderMs + l.readbackMs)} (draw calls ${fmt(l.renderMs)}, readback incl. GPU wait ${fmt(l.readbackMs)})`);
     console.log(`transfer to host               ${fmt(l.transferMs)}`);
+    console.log(`image perturbations            ${fmt(l.perturbMs)}`);
     console.log(`preprocess                     ${fmt(l.preprocessMs)}`);
     console.log(`ONNX Runtime run               ${fmt(l.runMs)}`);
     console.log(`activation extraction          ${fmt(l.extractMs)}`);

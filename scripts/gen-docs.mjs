@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Writes the README's reference sections from their sources, so the docs cannot drift from the code:
 // commands and settings from package.json (+ docs/commands.json for the commands' one-line help), the scene
-// file format from schemas/scene.schema.json, the manifest format from schemas/model.schema.json.
+// file format from schemas/scene.schema.json, the manifest format from schemas/model.schema.json, and the table of
+// image perturbation ops from the schema's registry-generated part (scripts/gen-perturbation-schema.mjs writes it
+// from core/perturbations/registry.ts, and a unit test checks it is current; so the table follows the registry).
 //   node scripts/gen-docs.mjs          rewrite README.md between the GENERATED markers
 //   node scripts/gen-docs.mjs --check  exit 1 when README.md is out of date (run by check-contributions)
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,8 @@ function settings() {
 
 function typeOf(s) {
   if (s.const !== undefined) return code(s.const);
+  // The perturbation op ids: listed with their parameters in their own table.
+  if (s.enumDescriptions) return 'string (an op id, see [Image perturbation ops](#image-perturbation-ops))';
   if (s.enum) return s.enum.map((v) => code(v)).join(' \\| ');
   if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).map(typeOf).join(' or ');
   let t = Array.isArray(s.type) ? s.type.join(' or ') : s.type ?? (s.properties ? 'object' : '');
@@ -82,6 +86,29 @@ function format(title, schemaFile) {
   return [`### ${title}`, '', cell(schema.description ?? ''), '', '| field | type | default | meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+/** One row per op of the scene schema's `perturbations.items.allOf` (registry order), with its parameters. */
+function perturbationOps() {
+  const items = JSON.parse(read('schemas/scene.schema.json')).properties.perturbations.items;
+  const range = (p) => (p.minimum !== undefined ? ` ${p.minimum}..${p.maximum}` : p.enum ? ` ${p.enum.map((v) => code(v)).join(' \\| ')}` : p.pattern ? ' colour' : '');
+  const rows = items.allOf.map(({ if: cond, then }) => {
+    const id = cond.properties.op.const;
+    const meta = then['x-perturbation'];
+    const params = Object.entries(then.properties.params.properties).map(
+      ([name, p]) => `\`${name}\` (${p.type}${range(p)}, default ${code(p.default)}): ${p.description}`,
+    );
+    return `| \`${id}\` | ${cell(then.title)} | ${meta.group}${meta.random ? ', random (seed)' : ''} | ${cell(then.description)} | ${cell(params.join('<br>') || 'none')} |`;
+  });
+  return [
+    '### Image perturbation ops',
+    '',
+    'The values of `perturbations[].op`, in the order of the "Add perturbation" menu. Pixel lengths are given for a 224 px frame and scaled with each model input size.',
+    '',
+    '| op | name | group | what it does | parameters |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 const generated = [
   BEGIN,
   commands(),
@@ -89,6 +116,8 @@ const generated = [
   settings(),
   '',
   format('Scene file format (`*.perturber.json`, schema `schemas/scene.schema.json`)', 'schemas/scene.schema.json'),
+  '',
+  perturbationOps(),
   '',
   format('Model manifest format (`*.model.json`, schema `schemas/model.schema.json`)', 'schemas/model.schema.json'),
   END,

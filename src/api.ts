@@ -18,6 +18,11 @@ export interface PerturberApi {
   classify(modelPath: string, image: FrameImage): Promise<Prediction[]>;
   /** The latest frame results of the active scene editor (else of the last scene that produced any). */
   lastResults(): { frameId: number; predictions: ModelPredictions[]; activations: ModelActivations[] } | undefined;
+  /**
+   * What the models of the active scene editor saw of its last frame: one opaque RGBA image per model input size,
+   * after the scene's image perturbations (the rendered frame itself when no step is enabled).
+   */
+  lastModelInput(): { frameId: number; images: FrameImage[] } | undefined;
   /** The watchable layers of a model, with the shapes found by running it once. */
   listLayers(modelPath: string): Promise<LayerInfo[]>;
   /** Stage timings of the newest frames of the interactive loop (the benchmark reads them). */
@@ -38,6 +43,7 @@ export function createApi(classifier: Classifier, registry: SceneRegistry, timin
       if (!results) return undefined;
       return { frameId: results.frameId, predictions: results.predictions, activations: results.activations };
     },
+    lastModelInput: () => registry.active?.lastModelInput(),
     listLayers(modelPath) {
       return classifier.listLayers(modelPath);
     },

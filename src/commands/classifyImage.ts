@@ -67,6 +67,8 @@ async function classify(services: ClassifyServices, imageUri: vscode.Uri, model:
   const predictions = results.map((r) => r.predictions);
   services.panels.showClassification(path.basename(imageUri.fsPath), predictions, {
     transferMs: 0,
+    // The file is classified as it is: the scene's image perturbations apply to rendered frames only.
+    perturbMs: 0,
     preprocessMs: results.reduce((sum, r) => sum + r.timings.preprocessMs, 0),
     runMs: results.reduce((sum, r) => sum + r.timings.runMs, 0),
     // No activations are extracted for a one-off classification.

@@ -1,11 +1,13 @@
 /**
  * The interactive loop of one scene editor: frames from the webview go through a `LatestWins`, so while the
  * models run on one frame only the newest waiting frame survives; each job runs every model of the scene once
- * and hands the results to `onResults` (the panels) and `onFrameDone` (the scene webview).
+ * and hands the results to `onResults` (the panels) and `onFrameDone` (the scene webview). Before the models, the
+ * scene's image perturbations run once per distinct input size (framePerturbation.ts).
  */
 import { LatestWins } from '../../core/latestWins';
 import type { FrameImage, FrameTiming, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
-import type { WatchedLayer } from '../../core/sceneTypes';
+import type { PerturbationStep, WatchedLayer } from '../../core/sceneTypes';
+import { modelInputImages, perturbFrame } from './framePerturbation';
 import type { LoadedModel } from './loadModel';
 import { runModel } from './runModel';
 
@@ -35,6 +37,18 @@ export interface FrameSource {
   models(): FrameModel[];
   sceneName(): string;
   topK(): number;
+  /** The scene's perturbation steps as they are now (none when absent). */
+  perturbations?(): readonly PerturbationStep[];
+}
+
+export interface FrameHooks {
+  /**
+   * What the models saw of each frame, one RGBA image per size, computed on demand (`images()`: the frame's own
+   * images when no step is enabled, else the perturbed ones as bytes). Not called when the pipeline failed.
+   */
+  onModelInput?(frameId: number, images: () => FrameImage[]): void;
+  /** The perturbation pipeline's problems of a frame (the caller reports each distinct text once). */
+  onPerturbationProblems?(problems: string[]): void;
 }
 
 interface FrameJob {
@@ -54,6 +68,7 @@ export class FramePipeline {
     onResults: (results: FrameResults) => void,
     onFrameDone: (frameId: number, totalMs: number) => void,
     onError: (message: string) => void,
+    private readonly hooks: FrameHooks = {},
   ) {
     this.loop = new LatestWins<FrameJob, FrameResults>(
       (job) => this.process(job),
@@ -81,7 +96,16 @@ export class FramePipeline {
 
   private async process(job: FrameJob): Promise<FrameResults> {
     const { frame } = job;
-    const timing: HostTiming = { transferMs: job.transferMs, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
+    const timing: HostTiming = { transferMs: job.transferMs, perturbMs: 0, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
+    const perturbed = perturbFrame(frame.images, this.source.perturbations?.() ?? []);
+    timing.perturbMs = perturbed.ms;
+    if (perturbed.problems.length > 0 || perturbed.error !== undefined) {
+      this.hooks.onPerturbationProblems?.([...perturbed.problems, ...(perturbed.error !== undefined ? [perturbed.error] : [])]);
+    }
+    if (perturbed.error === undefined) {
+      let converted: FrameImage[] | undefined;
+      this.hooks.onModelInput?.(frame.frameId, () => (converted ??= modelInputImages(frame.images, perturbed)));
+    }
     const predictions: ModelPredictions[] = [];
     const activations: ModelActivations[] = [];
     const topK = this.source.topK();
@@ -102,7 +126,12 @@ export class FramePipeline {
         activations.push({ id: entry.id, displayName: model.manifest.displayName, layers: [], error });
         continue;
       }
-      const run = await runModel({ id: entry.id, model, watch: entry.watch, image, topK });
+      if (perturbed.error !== undefined) {
+        predictions.push({ id: entry.id, displayName: model.manifest.displayName, top: [], error: perturbed.error });
+        activations.push({ id: entry.id, displayName: model.manifest.displayName, layers: [], error: perturbed.error });
+        continue;
+      }
+      const run = await runModel({ id: entry.id, model, watch: entry.watch, image, perturbed: perturbed.perturbed.get(image), topK });
       predictions.push(run.predictions);
       activations.push(run.activations);
       timing.preprocessMs += run.preprocessMs;

@@ -5,7 +5,8 @@
  */
 import { extractNeurons } from '../../core/activations';
 import { predictionsFromOutput } from '../../core/classify';
-import { centerCropSquare, resizeRgba, toModelInput } from '../../core/preprocess';
+import type { FloatImage } from '../../core/perturbations/types';
+import { centerCropSquare, floatToModelInput, resizeRgba, toModelInput } from '../../core/preprocess';
 import type { FrameImage, LayerActivations, ModelActivations, ModelPredictions } from '../../core/protocol';
 import type { WatchedLayer } from '../../core/sceneTypes';
 import { findLayer, type LoadedModel } from './loadModel';
@@ -25,6 +26,8 @@ export interface ModelRunRequest {
   model: LoadedModel;
   watch: readonly WatchedLayer[];
   image: FrameImage;
+  /** The image after the scene's perturbations (same size); the model gets this instead of `image` when given. */
+  perturbed?: FloatImage;
   topK: number;
 }
 
@@ -72,7 +75,7 @@ export async function runModel(request: ModelRunRequest): Promise<ModelRun> {
   const t0 = performance.now();
   let tensor: Tensor32;
   try {
-    const data = toModelInput(image, input);
+    const data = request.perturbed ? floatToModelInput(request.perturbed, input) : toModelInput(image, input);
     tensor = { data, dims: input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3] };
   } catch (error) {
     return failed(message(error));

@@ -3,6 +3,7 @@
  * commands and the result panels act on "the active scene" without globals. Also the place results are announced.
  */
 import * as vscode from 'vscode';
+import type { FrameImage } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
 import type { FrameResults } from '../inference/framePipeline';
 import type { SceneModels } from './sceneModels';
@@ -19,6 +20,8 @@ export interface OpenScene {
   scene(): Scene | null;
   panelState(): PanelState;
   readonly lastResults: FrameResults | undefined;
+  /** What the models saw of the last frame (after the scene's perturbations), one image per input size. */
+  lastModelInput(): { frameId: number; images: FrameImage[] } | undefined;
 }
 
 export class SceneRegistry implements vscode.Disposable {

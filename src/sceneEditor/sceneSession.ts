@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseSceneMessage } from '../../core/messageGuards';
-import { assertNever, type SceneToHost } from '../../core/protocol';
+import { assertNever, type FrameImage, type SceneToHost } from '../../core/protocol';
+import { opCatalog } from '../../core/perturbations/registry';
 import type { Scene } from '../../core/sceneTypes';
 import { readConfig } from '../config';
 import { FramePipeline, type FrameResults } from '../inference/framePipeline';
@@ -36,6 +37,10 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   private results: FrameResults | undefined;
   private lastStatus = '';
   private panelsShown = false;
+  /** The webview's before/after view shows the perturbed model input: send it with every frame. */
+  private modelInputWanted = false;
+  /** Perturbation problems already logged (each distinct text once, not once per frame). */
+  private readonly reportedProblems = new Set<string>();
 
   constructor(
     readonly document: vscode.TextDocument,
@@ -51,7 +56,12 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       modelErrors: () => this.models.errors(),
     }, log);
     this.pipeline = new FramePipeline(
-      { models: () => this.models.frameModels(), sceneName: () => this.sceneName(), topK: () => readConfig().topK },
+      {
+        models: () => this.models.frameModels(),
+        sceneName: () => this.sceneName(),
+        topK: () => readConfig().topK,
+        perturbations: () => this.scene()?.perturbations ?? [],
+      },
       (results) => {
         this.results = results;
         services.timings.frameDone(results.frameId, results.webview, results.timing);
@@ -59,6 +69,13 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       },
       (frameId, totalMs) => this.sync.post({ type: 'frameDone', frameId, totalMs }),
       (message) => log.error(`${this.fileName()}: ${message}`),
+      {
+        onModelInput: (frameId, images) => {
+          this.modelInput = { frameId, images };
+          if (this.modelInputWanted) this.sync.post({ type: 'modelInput', frameId, images: images() });
+        },
+        onPerturbationProblems: (problems) => this.perturbationProblems(problems),
+      },
     );
     this.disposables.push(
       this.models,
@@ -85,6 +102,13 @@ export class SceneSession implements OpenScene, vscode.Disposable {
 
   get lastResults(): FrameResults | undefined {
     return this.results;
+  }
+
+  private modelInput: { frameId: number; images: () => FrameImage[] } | undefined;
+
+  /** What the models saw of the last frame, one RGBA image per input size (the API's `lastModelInput`). */
+  lastModelInput(): { frameId: number; images: FrameImage[] } | undefined {
+    return this.modelInput && { frameId: this.modelInput.frameId, images: this.modelInput.images() };
   }
 
   panelState(): PanelState {
@@ -134,6 +158,18 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     this.services.registry.panelStateChanged(this);
   }
 
+  /** Logs each distinct perturbation problem once and shows the latest in the status line (never per frame). */
+  private perturbationProblems(problems: readonly string[]): void {
+    const fresh = problems.filter((p) => !this.reportedProblems.has(p));
+    if (fresh.length === 0) return;
+    for (const p of fresh) {
+      this.reportedProblems.add(p);
+      this.services.log.warn(`${this.fileName()}: ${p}`);
+    }
+    this.sync.post({ type: 'status', level: 'error', text: `Perturbations: ${fresh.join('; ')}` });
+    this.lastStatus = '';
+  }
+
   private postStatus(): void {
     const errors = this.models.errors();
     let text: string;
@@ -175,6 +211,9 @@ export class SceneSession implements OpenScene, vscode.Disposable {
           this.panelsShown = true;
           this.services.showPanels(false);
         }
+        // A reloaded page asks again for the model input if its saved state shows it.
+        this.modelInputWanted = false;
+        this.sync.post({ type: 'perturbationOps', ops: opCatalog() });
         this.sync.postScene();
         this.lastStatus = '';
         this.postStatus();
@@ -193,6 +232,13 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         return;
       case 'problem':
         this.services.log.warn(`${this.fileName()}: ${message.message}`);
+        return;
+      case 'modelInputView':
+        this.modelInputWanted = message.enabled;
+        // Show the last frame's at once rather than wait for the next frame.
+        if (message.enabled && this.modelInput) {
+          this.sync.post({ type: 'modelInput', frameId: this.modelInput.frameId, images: this.modelInput.images() });
+        }
         return;
       default:
         assertNever(message);

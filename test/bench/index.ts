@@ -45,6 +45,19 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: s
   }
 }
 
+/** The fixture scene with two image perturbations (a blur and ImageNet-C noise), for the loop's perturb stage. */
+function perturbedScene(workspace: string): BenchScene {
+  const scene = JSON.parse(fs.readFileSync(path.join(workspace, 'teapot.perturber.json'), 'utf8'));
+  scene.name = 'Bench: fixture, perturbed';
+  scene.perturbations = [
+    { op: 'gaussianBlur', params: { sigma: 2 } },
+    { op: 'gaussianNoise', seed: 1, params: { severity: 3 } },
+  ];
+  const file = path.join(workspace, 'bench-perturbed.perturber.json');
+  fs.writeFileSync(file, JSON.stringify(scene, null, 2) + '\n');
+  return { name: 'fixture_64_perturbed', file, modelFile: path.join(repo, 'models', 'fixture', 'fixture.onnx'), inputName: 'input', size: 64 };
+}
+
 /** Writes the MobileNetV2 scene into the workspace when ../shared/models is there (as in CI). */
 function mobilenetScene(workspace: string): BenchScene | undefined {
   const shared = path.resolve(repo, '..', 'shared', 'models');
@@ -140,6 +153,7 @@ export async function run(): Promise<void> {
   const scenes: BenchScene[] = [
     { name: 'fixture_64', file: path.join(workspace, 'teapot.perturber.json'), modelFile: path.join(repo, 'models', 'fixture', 'fixture.onnx'), inputName: 'input', size: 64 },
   ];
+  scenes.push(perturbedScene(workspace));
   const mobilenet = mobilenetScene(workspace);
   if (mobilenet) scenes.push(mobilenet);
   else console.log('BENCH_NOTE ../shared/models not found: MobileNetV2 scene skipped');

@@ -11,7 +11,7 @@ import { ensureBundles, openPage, posted, shot, SHOTS } from './harnessPage.mjs'
 
 // ---------------------------------------------------------------- fixtures
 
-const TIMING = { transferMs: 0.4, preprocessMs: 1.2, runMs: 18.5, extractMs: 0.8, postedAt: 0 };
+const TIMING = { transferMs: 0.4, perturbMs: 0.3, preprocessMs: 1.2, runMs: 18.5, extractMs: 0.8, postedAt: 0 };
 
 function predictionsMessage(frameId) {
   return {

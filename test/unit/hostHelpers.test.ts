@@ -19,6 +19,8 @@ test('every sample scene parses without diagnostics and uses the built-in fixtur
     'background-swap.perturber.json',
     'car-orbit.perturber.json',
     'mug-on-sky.perturber.json',
+    // Image perturbations (issue 4): a blur, ImageNet-C noise, and two disabled steps.
+    'perturbations.perturber.json',
     'roll-background.perturber.json',
     'silhouette.perturber.json',
     'teapot.perturber.json',
@@ -30,6 +32,7 @@ test('every sample scene parses without diagnostics and uses the built-in fixtur
     assert.deepEqual(diagnostics, [], file);
     assert.equal(migratedFrom, undefined, `${file} is at the current version`);
     assert.ok(scene && scene.models.length > 0 && scene.models.every((m) => m.path === 'builtin:fixture'), file);
+    if (file === 'perturbations.perturber.json') assert.deepEqual(scene.perturbations.map((s) => [s.op, s.enabled]), [['gaussianBlur', true], ['gaussianNoise', true], ['patchShuffle', false], ['alphaColor', false]]);
   }
   const two = parseScene(readFileSync(path.join(REPO, 'samples', 'two-views.perturber.json'), 'utf8')).scene;
   assert.deepEqual(two?.models.map((m) => m.id), ['early', 'late']);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { LoopTimingLog, median, summarize } from '../../core/loopTimings';
 
 const webview = (postedAt: number) => ({ renderMs: 4, readbackMs: 1, postedAt });
-const host = (postedAt: number) => ({ transferMs: 2, preprocessMs: 0.5, runMs: 10, extractMs: 0.25, postedAt });
+const host = (postedAt: number) => ({ transferMs: 2, perturbMs: 3, preprocessMs: 0.5, runMs: 10, extractMs: 0.25, postedAt });
 
 test('joins webview, host and panel timings of one frame', () => {
   const log = new LoopTimingLog();
@@ -15,6 +15,7 @@ test('joins webview, host and panel timings of one frame', () => {
   assert.deepEqual(r.paintMs, { predictions: 3, activations: 6 });
   assert.equal(r.totalMs, 22); // activations: received 1016 + paint 6 - posted 1000
   assert.equal(r.runMs, 10);
+  assert.equal(r.perturbMs, 3);
 });
 
 test('ignores paints of unknown frames and keeps only the newest frames', () => {

@@ -56,6 +56,7 @@ test('the valid sample parses with no diagnostics and keeps every value', () => 
         ],
       },
     ],
+    perturbations: [],
   });
 });
 
@@ -71,6 +72,7 @@ test('defaultScene is the schema defaults and a fresh object each call', () => {
     light: { azimuth: 45, elevation: 30, intensity: 1, ambient: 0.4 },
     camera: { azimuth: 0, elevation: 10, distance: 3, translateX: 0, translateY: 0, roll: 0, fov: 40 },
     models: [],
+    perturbations: [],
   });
   a.camera.azimuth = 99;
   assert.equal(defaultScene().camera.azimuth, 0);

@@ -1,7 +1,7 @@
 /**
  * The controls beside the view: the numeric sliders from SCENE_CONTROL_GROUPS, with each group's non-numeric
  * controls above its sliders (object kind/name/seed/parameters/file, morph target, material colour and textures,
- * silhouette, background kind), and the (read-only) model list. Controls issue edits through `sink`;
+ * silhouette, background kind), the image perturbations, and the (read-only) model list. Controls issue edits through `sink`;
  * `update(scene)` shows the document's values, leaving alone any control the user is dragging.
  */
 import { SCENE_CONTROL_GROUPS } from '../../core/sceneControls';
@@ -12,6 +12,8 @@ import { valueAt } from './liveEdits';
 import { MaterialControls } from './materialControls';
 import { NumericControl, helpText, type EditSink } from './numericControl';
 import { ObjectControls } from './objectControls';
+import { PerturbationControls } from './perturbationControls';
+import type { PerturbationOpInfo } from '../../core/protocol';
 
 const MORPH_AMOUNT = 'object.morph.amount';
 
@@ -21,6 +23,7 @@ export class ControlsPanel {
   private readonly object: ObjectControls;
   private readonly material: MaterialControls;
   private readonly background: BackgroundControls;
+  private readonly perturbations: PerturbationControls;
   private readonly models: HTMLElement;
   private isDisabled = false;
   private scene: Scene | null = null;
@@ -29,6 +32,7 @@ export class ControlsPanel {
     this.object = new ObjectControls(sink, isHolding);
     this.material = new MaterialControls(sink, isHolding);
     this.background = new BackgroundControls(sink, isHolding);
+    this.perturbations = new PerturbationControls(sink, isHolding);
     this.models = el('div', { class: 'models' });
     /** Each group's non-numeric rows go above its sliders. */
     const rowsAbove: Record<string, HTMLElement> = {
@@ -53,7 +57,15 @@ export class ControlsPanel {
         this.element.append(el('section', { class: 'group', 'data-group': 'Silhouette' }, el('h3', {}, 'Silhouette'), this.material.silhouetteRows));
       }
     }
-    this.element.append(el('section', { class: 'group' }, el('h3', {}, 'Models'), this.models));
+    this.element.append(
+      el('section', { class: 'group', 'data-group': 'Perturbations' }, el('h3', {}, 'Perturbations'), this.perturbations.rows),
+      el('section', { class: 'group' }, el('h3', {}, 'Models'), this.models),
+    );
+  }
+
+  /** The perturbation ops the host offers (its `perturbationOps` message). */
+  setPerturbationOps(ops: readonly PerturbationOpInfo[]): void {
+    this.perturbations.setCatalog(ops);
   }
 
   update(scene: Scene): void {
@@ -66,6 +78,7 @@ export class ControlsPanel {
     this.object.update(scene);
     this.material.update(scene);
     this.background.update(scene);
+    this.perturbations.update(scene);
     this.showMorphAmount();
     this.showModels(scene.models);
   }
@@ -81,6 +94,7 @@ export class ControlsPanel {
     this.object.disabled = value;
     this.material.disabled = value;
     this.background.disabled = value;
+    this.perturbations.disabled = value;
     this.showMorphAmount();
     this.element.classList.toggle('disabled', value);
   }

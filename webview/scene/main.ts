@@ -10,6 +10,7 @@ import { el, mountRoot } from '../shared/dom';
 import { ControlsPanel } from './controls';
 import { FrameCapture } from './frames';
 import { LiveEdits } from './liveEdits';
+import { createModelInputView, type ViewModeState } from './modelInputView';
 import { SceneRenderer } from './renderer';
 import { defineSlider } from './slider';
 import { ProblemsList, StatusLine } from './statusViews';
@@ -21,13 +22,17 @@ const MAX_VIEW_PX = 512;
 const EDIT_GRACE_MS = 1500;
 
 defineSlider();
-const channel = connect<SceneToHost, HostToScene, never>();
+const channel = connect<SceneToHost, HostToScene, ViewModeState>();
 
 // ---------------------------------------------------------------- page
 
 const canvas = el('canvas', { id: 'view', 'aria-label': '3D view of the scene. Drag to orbit the camera, scroll to zoom.' });
 const viewMessage = el('div', { class: 'view-message', hidden: true });
-const viewWrap = el('div', { class: 'view-wrap' }, canvas, viewMessage);
+const modelInput = createModelInputView(channel, canvas, () => {
+  frameWanted = true; // a fresh frame for the clean view (frames are only kept while it is shown)
+  invalidate();
+});
+const viewWrap = el('div', { class: 'view-wrap' }, canvas, modelInput.canvas, modelInput.message, viewMessage);
 const statusElement = el('div', { id: 'status' });
 const problemsElement = el('section', { id: 'problems' });
 const sceneName = el('h1', { class: 'scene-name' }, 'Perturber scene');
@@ -46,7 +51,7 @@ mountRoot().append(
   el('header', { class: 'toolbar' }, sceneName, el('div', { class: 'actions' }, showPanels, openJson)),
   statusElement,
   problemsElement,
-  el('main', { class: 'layout' }, viewWrap, controls.element),
+  el('main', { class: 'layout' }, el('div', { class: 'view-column' }, modelInput.bar, viewWrap), controls.element),
 );
 
 openJson.addEventListener('click', () => channel.post({ type: 'openAsJson' }));
@@ -107,12 +112,19 @@ channel.onMessage((message) => {
     case 'frameDone':
       status.setLatency(message.frameId, message.totalMs);
       break;
+    case 'perturbationOps':
+      controls.setPerturbationOps(message.ops);
+      break;
+    case 'modelInput':
+      modelInput.hostInput(message.frameId, message.images);
+      break;
     default:
       assertNever(message);
   }
 });
 
 channel.post({ type: 'ready' });
+modelInput.resume();
 
 // ---------------------------------------------------------------- handlers
 
@@ -122,6 +134,7 @@ function onScene(message: Extract<HostToScene, { type: 'scene' }>): void {
   status.sceneArrived();
   diagnostics = message.diagnostics;
   capture.setSizes(message.renderSizes);
+  modelInput.setSizes(message.renderSizes);
   if (message.scene) {
     broken = false;
     hostScene = message.scene;
@@ -241,6 +254,7 @@ function draw(): void {
 function postFrame(view: SceneRenderer, scene: Scene): void {
   const captured = capture.capture(view.renderer, view.scene, view.camera, scene.camera);
   frameId += 1;
+  modelInput.frame(frameId, captured.images); // copies them when shown: the pixels are transferred below
   channel.post(
     {
       type: 'frame',

@@ -2,7 +2,7 @@
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { ControlSpec } from '../../core/sceneControls';
-import type { SceneEdit } from '../../core/sceneTypes';
+import type { SceneEdit, ScenePath } from '../../core/sceneTypes';
 import { el } from '../shared/dom';
 import { SliderElement } from './slider';
 
@@ -23,9 +23,12 @@ export class NumericControl {
   readonly path: string;
   private readonly slider: SliderElement;
   private readonly field: VscodeTextfield;
+  private readonly editPath: ScenePath;
 
-  constructor(private readonly spec: ControlSpec, private readonly sink: EditSink) {
-    this.path = spec.path.join('.');
+  /** `editPath` (default `spec.path`) is the scene path the edits set, for paths with array indices. */
+  constructor(private readonly spec: ControlSpec, private readonly sink: EditSink, editPath?: ScenePath) {
+    this.editPath = editPath ?? spec.path;
+    this.path = this.editPath.join('.');
     const unit = spec.unit ?? '';
     const range = `Range ${formatNumber(spec.min)}${unit} to ${formatNumber(spec.max)}${unit}.`;
     this.slider = document.createElement('vscode-slider');
@@ -64,7 +67,7 @@ export class NumericControl {
   private fromSlider(final: boolean): void {
     const value = this.slider.value;
     this.field.value = formatNumber(value);
-    this.sink([{ path: this.spec.path, value }], final);
+    this.sink([{ path: this.editPath, value }], final);
   }
 
   private fromField(): void {
@@ -76,7 +79,7 @@ export class NumericControl {
     const value = Math.min(this.spec.max, Math.max(this.spec.min, typed));
     this.field.value = formatNumber(value);
     this.slider.value = value;
-    this.sink([{ path: this.spec.path, value }], true);
+    this.sink([{ path: this.editPath, value }], true);
   }
 
   private fieldFocused(): boolean {

@@ -48,7 +48,7 @@ export class PanelHeader {
     this.scene.textContent = sceneName;
     this.frame.textContent = `frame ${frameId}`;
     this.frame.title =
-      `Host: transfer ${timing.transferMs.toFixed(1)} ms, preprocess ${timing.preprocessMs.toFixed(1)} ms, ` +
+      `Host: transfer ${timing.transferMs.toFixed(1)} ms, perturbations ${(timing.perturbMs ?? 0).toFixed(1)} ms, preprocess ${timing.preprocessMs.toFixed(1)} ms, ` +
       `models ${timing.runMs.toFixed(1)} ms, activations ${timing.extractMs.toFixed(1)} ms`;
   }
 
