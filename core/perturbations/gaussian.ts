@@ -1,7 +1,12 @@
 /**
  * Separable Gaussian filtering with the semantics of scipy.ndimage.gaussian_filter (which skimage.filters.gaussian
  * and the ImageNet-C reference call): kernel radius round(truncate * sigma), weights exp(-x^2 / 2 sigma^2)
- * normalised to sum 1, and scipy's border modes. Accumulates in float64.
+ * normalised to sum 1, and scipy's border modes. The one Gaussian module of the perturbations, in two flavours:
+ *  - gaussianFilterPlane / gaussianFilter: float64 sums, float32 storage between and after the passes (the
+ *    filters and the procedural textures, where the last bit does not matter);
+ *  - gaussianFilterPlane64 / gaussianFilter64: float64 throughout with scipy's own arithmetic (kernel formula,
+ *    numpy's pairwise sum, the order in which correlate1d adds the symmetric taps), for the ImageNet-C ops whose
+ *    reference quantises or thresholds right after the blur.
  */
 import type { FloatImage } from './types';
 
@@ -128,6 +133,155 @@ export function gaussianFilter(image: FloatImage, sigma: number, mode: BorderMod
   for (let c = 0; c < 3; c++) {
     const plane = image.data.subarray(c * planeSize, (c + 1) * planeSize);
     data.set(gaussianFilterPlane(plane, width, height, sigma, sigma, mode, truncate), c * planeSize);
+  }
+  return { width, height, data };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// float64 with scipy.ndimage's exact arithmetic.
+
+/** numpy's pairwise sum of a contiguous float64 array (8 accumulators, blocks of 128). */
+export function numpySum(a: Float64Array, start = 0, n = a.length): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    const r = new Float64Array(8);
+    for (let j = 0; j < 8; j++) r[j] = a[start + j];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
+    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = n >> 1;
+  n2 -= n2 % 8;
+  return numpySum(a, start, n2) + numpySum(a, start + n2, n - n2);
+}
+
+/** scipy.ndimage._gaussian_kernel1d(sigma, 0, radius) with radius = int(truncate * sigma + 0.5). */
+export function scipyGaussianKernel(sigma: number, truncate = 4): Float64Array {
+  if (!(sigma > 1e-15)) return Float64Array.of(1);
+  const radius = Math.floor(truncate * sigma + 0.5);
+  const k = new Float64Array(2 * radius + 1);
+  const a = -0.5 / (sigma * sigma);
+  for (let i = -radius; i <= radius; i++) k[i + radius] = Math.exp(a * (i * i));
+  const sum = numpySum(k);
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+/**
+ * scipy's correlate1d with a symmetric kernel along `starts.length` lines of `n` samples `stride` apart. With
+ * `fold` and a kernel longer than the line, the taps are first folded onto the line's n samples (cost n, not
+ * 2r + 1, per output; same sum up to rounding).
+ */
+function correlateLines64(
+  src: ArrayLike<number>,
+  dst: Float64Array,
+  n: number,
+  stride: number,
+  starts: Int32Array,
+  kernel: Float64Array,
+  mode: BorderMode,
+  fold: boolean,
+): void {
+  const r = (kernel.length - 1) >> 1;
+  if (fold && 2 * r + 1 > n) {
+    // weights[i * n + j]: total weight of source sample j in output i.
+    const weights = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let k = -r; k <= r; k++) {
+        const j = borderIndex(i + k, n, mode);
+        if (j >= 0) weights[i * n + j] += kernel[k + r];
+      }
+    }
+    const line = new Float64Array(n);
+    for (const start of starts) {
+      for (let j = 0; j < n; j++) line[j] = src[start + j * stride];
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += weights[i * n + j] * line[j];
+        dst[start + i * stride] = acc;
+      }
+    }
+    return;
+  }
+  const line = new Float64Array(n + 2 * r);
+  const ext = new Int32Array(2 * r);
+  for (let i = 0; i < r; i++) {
+    ext[i] = borderIndex(i - r, n, mode);
+    ext[r + i] = borderIndex(n + i, n, mode);
+  }
+  const w0 = kernel[r];
+  for (const start of starts) {
+    for (let i = 0; i < n; i++) line[r + i] = src[start + i * stride];
+    for (let i = 0; i < r; i++) {
+      line[i] = ext[i] < 0 ? 0 : line[r + ext[i]];
+      line[r + n + i] = ext[r + i] < 0 ? 0 : line[r + ext[r + i]];
+    }
+    for (let i = 0; i < n; i++) {
+      const c = i + r;
+      let acc = line[c] * w0;
+      for (let j = r; j > 0; j--) acc += (line[c - j] + line[c + j]) * kernel[r - j];
+      dst[start + i * stride] = acc;
+    }
+  }
+}
+
+function lineStarts(count: number, step: number): Int32Array {
+  const s = new Int32Array(count);
+  for (let i = 0; i < count; i++) s[i] = i * step;
+  return s;
+}
+
+export interface Filter64Options {
+  /** Kernel radius round(truncate * sigma) (default 4, skimage's and scipy's). */
+  truncate?: number;
+  /** Fold kernels longer than the image side onto it (faster for huge sigmas; rounding differs slightly). */
+  fold?: boolean;
+  /** Output array to reuse (length width * height). */
+  out?: Float64Array;
+}
+
+/**
+ * scipy.ndimage.gaussian_filter(plane, sigma, mode, truncate) of one height x width plane in float64, axis 0
+ * (the rows) first, with scipy's arithmetic. Returns a new array (or `out`).
+ */
+export function gaussianFilterPlane64(
+  plane: ArrayLike<number>,
+  width: number,
+  height: number,
+  sigma: number,
+  mode: BorderMode = 'nearest',
+  options: Filter64Options = {},
+): Float64Array {
+  const { truncate = 4, fold = false, out = new Float64Array(width * height) } = options;
+  const kernel = scipyGaussianKernel(sigma, truncate);
+  if (kernel.length === 1) {
+    for (let i = 0; i < width * height; i++) out[i] = plane[i];
+    return out;
+  }
+  const tmp = new Float64Array(width * height);
+  correlateLines64(plane, tmp, height, width, lineStarts(width, 1), kernel, mode, fold);
+  correlateLines64(tmp, out, width, 1, lineStarts(height, width), kernel, mode, fold);
+  return out;
+}
+
+/**
+ * skimage.filters.gaussian(image, sigma, multichannel=True) (mode 'nearest', truncate 4) in float64 as a new
+ * float image; `source` (default image.data) holds the CHW values to blur, e.g. in float64.
+ */
+export function gaussianFilter64(image: FloatImage, sigma: number, source: Float32Array | Float64Array = image.data): FloatImage {
+  const { width, height } = image;
+  const n = width * height;
+  const data = new Float32Array(3 * n);
+  const plane = new Float64Array(n);
+  for (let c = 0; c < 3; c++) {
+    gaussianFilterPlane64(source.subarray(c * n, (c + 1) * n), width, height, sigma, 'nearest', { out: plane });
+    data.set(plane, c * n);
   }
   return { width, height, data };
 }

@@ -38,7 +38,7 @@ import {
 } from '../../core/perturbations/imagenetC/blur';
 import { drawMotionBlurAngle, motionBlurWith } from '../../core/perturbations/imagenetC/motionBlur';
 import { drawSnowField, snowWith } from '../../core/perturbations/imagenetC/snow';
-import { numpyArange, roundHalfEven } from '../../core/perturbations/imagenetC/common';
+import { FieldCache, numpyArange, roundHalfEven } from '../../core/perturbations/imagenetC/common';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'perturbations');
 const REF_DIR = path.join(FIXTURES, 'imagenetc-noise-blur');
@@ -409,4 +409,61 @@ test('numpy helpers: arange lengths and round half to even', () => {
   assert.equal(roundHalfEven(3.5), 4);
   assert.equal(roundHalfEven(-0.5), -0);
   assert.equal(roundHalfEven(2.4999), 2);
+});
+
+// ---- the field caches: the ops reuse a step's random fields across frames; results must not change ----------------
+
+test('field cache: bounded, least recently used first, and values made once per key', () => {
+  const cache = new FieldCache<number[]>(3);
+  let made = 0;
+  const get = (k: string): number[] => cache.get(k, () => [made++]);
+  const a = get('a');
+  assert.equal(get('a'), a);
+  get('b');
+  get('c');
+  get('a'); // a is now the most recently used
+  get('d'); // evicts b
+  assert.equal(cache.size, 3);
+  assert.equal(made, 4);
+  assert.equal(get('a'), a);
+  get('b');
+  assert.equal(made, 5, 'b was evicted and made again');
+  for (let i = 0; i < 20; i++) get(`x${i}`);
+  assert.equal(cache.size, 3);
+});
+
+test('cached random ops give the uncached result: first call, repeat, other seeds, eviction, other pixels', () => {
+  const image: FloatImage = { width: 40, height: 36, data: Float32Array.from(input.data.subarray(0, 3 * 40 * 36)) };
+  const other: FloatImage = { width: 40, height: 36, data: image.data.map((v, i) => (i % 7 === 0 ? 1 - v : v)) };
+  const len = image.data.length;
+  // The ops' results computed from freshly drawn fields, without any cache.
+  const uncached: Record<string, (img: FloatImage, s: number, seed: number) => FloatImage> = {
+    gaussianNoise: (img, s, seed) => gaussianNoiseWith(img, s, drawStandardNormals(seed, len)),
+    speckleNoise: (img, s, seed) => speckleNoiseWith(img, s, drawStandardNormals(seed, len)),
+    shotNoise: (img, s, seed) => shotNoiseWith(img, s, drawShotNoiseCounts(img, s, seed)),
+    impulseNoise: (img, s, seed) => impulseNoiseWith(img, drawImpulseMask(s, seed, len)),
+    glassBlur: (img, s, seed) => glassBlurWith(img, s, drawGlassBlurOffsets(seed, s, img.width, img.height)),
+    motionBlur: (img, s, seed) => motionBlurWith(img, s, drawMotionBlurAngle(seed)),
+    snow: (img, s, seed) => {
+      const { z, angle } = drawSnowField(seed, img.width, img.height);
+      return snowWith(img, s, z, angle);
+    },
+  };
+  for (const [id, reference] of Object.entries(uncached)) {
+    const op = NOISE_BLUR_OPS.find((o) => o.id === id)!;
+    for (const s of [1, 4]) {
+      const seed = 1000 + s; // not used by any other test: the first call draws the fields
+      const first = op.apply(image, { severity: s }, { seed });
+      assert.deepEqual(first.data, reference(image, s, seed).data, `${id} ${s}: first call`);
+      assert.deepEqual(op.apply(image, { severity: s }, { seed }).data, first.data, `${id} ${s}: cached call`);
+      // Same seed, other pixels: the cache holds only what does not depend on them.
+      assert.deepEqual(op.apply(other, { severity: s }, { seed }).data, reference(other, s, seed).data, `${id} ${s}: other pixels`);
+      const next = op.apply(image, { severity: s }, { seed: seed + 1 });
+      assert.deepEqual(next.data, reference(image, s, seed + 1).data, `${id} ${s}: another seed`);
+      assert.notDeepEqual(next.data, first.data, `${id} ${s}: another seed, same image`);
+      // More seeds than any cache holds, then the first seed again (evicted, drawn again).
+      for (let k = 2; k < 12; k++) op.apply(image, { severity: s }, { seed: seed + 10 * k });
+      assert.deepEqual(op.apply(image, { severity: s }, { seed }).data, first.data, `${id} ${s}: after eviction`);
+    }
+  }
 });

@@ -1,11 +1,10 @@
 /**
  * Helpers shared by the ImageNet-C corruptions (Hendrycks & Dietterich 2019, make_imagenet_c.py, as generalised
- * to any image size by the `imagecorruptions` package): the severity parameter, numpy's arange and rounding,
- * a float64 Gaussian filter with scipy's exact arithmetic, scipy.ndimage.zoom (order 1) for the "clipped zoom",
- * and cv2's RGB -> gray. Pure TypeScript, typed arrays, no per-pixel allocation.
+ * to any image size by the `imagecorruptions` package): the severity parameter and the op declaration, the cache
+ * of random fields, numpy's arange and rounding, scipy.ndimage.zoom (order 1) for the "clipped zoom", and cv2's
+ * RGB -> gray. The Gaussian filters live in ../gaussian.ts. Pure TypeScript, typed arrays.
  */
-import type { BorderMode } from '../gaussian';
-import type { FloatImage, NumberParam, OpParams } from '../types';
+import type { FloatImage, NumberParam, OpGroup, OpParams, PerturbationOp } from '../types';
 
 /** The one parameter of every ImageNet-C op: severity 1..5 as in the paper (default 3). */
 export const SEVERITY_PARAM: NumberParam = {
@@ -19,11 +18,65 @@ export const SEVERITY_PARAM: NumberParam = {
   default: 3,
 };
 
-/** The severity in `params` as a 0-based index into a 5-entry constant table (rounded and clamped, default 3). */
+/** The severity in `params` (or a number) as an integer 1..5: rounded and clamped, 3 when missing, so apply never throws. */
+export function severityOf(params: OpParams | number): number {
+  const v = Number(typeof params === 'number' ? params : params.severity);
+  if (!Number.isFinite(v)) return 3;
+  return Math.min(5, Math.max(1, Math.round(v)));
+}
+
+/** The severity as a 0-based index into a 5-entry constant table. */
 export function severityIndex(params: OpParams | number): number {
-  const raw = typeof params === 'number' ? params : params.severity;
-  const s = typeof raw === 'number' && Number.isFinite(raw) ? Math.round(raw) : 3;
-  return Math.min(5, Math.max(1, s)) - 1;
+  return severityOf(params) - 1;
+}
+
+/** An ImageNet-C op: its one parameter is the severity, `run` gets it as 1..5 with the step's seed. */
+export function severityOp(
+  info: { id: string; label: string; group: OpGroup; random: boolean; description: string },
+  run: (image: FloatImage, severity: number, seed: number) => FloatImage,
+): PerturbationOp {
+  return {
+    ...info,
+    params: [SEVERITY_PARAM],
+    apply: (image: FloatImage, params: OpParams, ctx): FloatImage => run(image, severityOf(params), ctx.seed),
+  };
+}
+
+/**
+ * Remembers the last few values of a pure function of a string key: the random fields of a step depend only on
+ * its seed, the frame size and (for some) the severity, not on the pixels, and the interactive loop applies the
+ * same step to every frame, so the fields are drawn once. Least recently used entries go first. Callers must not
+ * modify what `get` returns.
+ */
+export class FieldCache<T> {
+  private readonly entries = new Map<string, T>();
+  constructor(readonly capacity = 4) {}
+
+  get(key: string, make: () => T): T {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const value = make();
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** The cache key of a random field: seed, frame size and, where the field depends on it, the severity. */
+export function fieldKey(seed: number, width: number, height: number, severity?: number): string {
+  return severity === undefined ? `${seed}|${width}x${height}` : `${seed}|${width}x${height}|${severity}`;
 }
 
 /** numpy.arange(start, stop, step) for floats: length ceil((stop - start) / step), values start + i * delta with
@@ -59,166 +112,6 @@ export function snapTo8Bit(src: Float32Array): Float64Array {
     const v = src[i] * 255;
     const r = Math.round(v);
     out[i] = Math.abs(v - r) < 1e-4 ? r / 255 : src[i];
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Gaussian filter, float64, with scipy.ndimage's arithmetic (kernel formula, numpy's pairwise sum, and the order in
-// which correlate1d adds the symmetric taps), so a quantisation right after it truncates like the reference.
-
-/** numpy's pairwise sum of a contiguous float64 array (8 accumulators, blocks of 128). */
-export function numpySum(a: Float64Array, start = 0, n = a.length): number {
-  if (n < 8) {
-    let res = 0;
-    for (let i = 0; i < n; i++) res += a[start + i];
-    return res;
-  }
-  if (n <= 128) {
-    const r = new Float64Array(8);
-    for (let j = 0; j < 8; j++) r[j] = a[start + j];
-    let i = 8;
-    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
-    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
-    for (; i < n; i++) res += a[start + i];
-    return res;
-  }
-  let n2 = n >> 1;
-  n2 -= n2 % 8;
-  return numpySum(a, start, n2) + numpySum(a, start + n2, n - n2);
-}
-
-/** scipy.ndimage._gaussian_kernel1d(sigma, 0, radius) with radius = int(truncate * sigma + 0.5). */
-export function scipyGaussianKernel(sigma: number, truncate = 4): Float64Array {
-  if (!(sigma > 1e-15)) return Float64Array.of(1);
-  const radius = Math.floor(truncate * sigma + 0.5);
-  const k = new Float64Array(2 * radius + 1);
-  const a = -0.5 / (sigma * sigma);
-  for (let i = -radius; i <= radius; i++) k[i + radius] = Math.exp(a * (i * i));
-  const sum = numpySum(k);
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
-  return k;
-}
-
-const lineBuffers = new Map<number, Float64Array>();
-function lineBuffer(n: number): Float64Array {
-  let b = lineBuffers.get(n);
-  if (!b) {
-    b = new Float64Array(n);
-    lineBuffers.set(n, b);
-  }
-  return b;
-}
-
-function extendIndex(i: number, n: number, mode: BorderMode): number {
-  if (i >= 0 && i < n) return i;
-  switch (mode) {
-    case 'nearest':
-      return i < 0 ? 0 : n - 1;
-    case 'wrap':
-      return ((i % n) + n) % n;
-    case 'constant':
-      return -1;
-    case 'reflect': {
-      const p = 2 * n;
-      let j = ((i % p) + p) % p;
-      if (j >= n) j = p - 1 - j;
-      return j;
-    }
-    case 'mirror': {
-      if (n === 1) return 0;
-      const p = 2 * n - 2;
-      let j = ((i % p) + p) % p;
-      if (j >= n) j = p - j;
-      return j;
-    }
-  }
-}
-
-/** scipy's correlate1d with a symmetric kernel along lines of `n` samples `stride` apart, `count` lines. */
-function correlateLines(
-  src: ArrayLike<number>,
-  dst: Float64Array | Float32Array,
-  n: number,
-  stride: number,
-  lineStarts: Int32Array,
-  kernel: Float64Array,
-  mode: BorderMode,
-): void {
-  const r = (kernel.length - 1) >> 1;
-  const line = lineBuffer(n + 2 * r);
-  const ext = new Int32Array(2 * r);
-  for (let i = 0; i < r; i++) {
-    ext[i] = extendIndex(i - r, n, mode);
-    ext[r + i] = extendIndex(n + i, n, mode);
-  }
-  const w0 = kernel[r];
-  for (const start of lineStarts) {
-    for (let i = 0; i < n; i++) line[r + i] = src[start + i * stride];
-    for (let i = 0; i < r; i++) {
-      line[i] = ext[i] < 0 ? 0 : line[r + ext[i]];
-      line[r + n + i] = ext[r + i] < 0 ? 0 : line[r + ext[r + i]];
-    }
-    for (let i = 0; i < n; i++) {
-      const c = i + r;
-      let acc = line[c] * w0;
-      for (let j = r; j > 0; j--) acc += (line[c - j] + line[c + j]) * kernel[r - j];
-      dst[start + i * stride] = acc;
-    }
-  }
-}
-
-const startsCache = new Map<string, Int32Array>();
-function lineStartsFor(count: number, step: number): Int32Array {
-  const key = `${count}:${step}`;
-  let s = startsCache.get(key);
-  if (!s) {
-    s = new Int32Array(count);
-    for (let i = 0; i < count; i++) s[i] = i * step;
-    startsCache.set(key, s);
-  }
-  return s;
-}
-
-/**
- * scipy.ndimage.gaussian_filter(plane, sigma, mode, truncate=4) of one height x width plane in float64 (axis 0,
- * the rows, first). `out` may be given to reuse memory; returns it.
- */
-export function gaussianFilterPlane64(
-  plane: ArrayLike<number>,
-  width: number,
-  height: number,
-  sigma: number,
-  mode: BorderMode = 'nearest',
-  out: Float64Array = new Float64Array(width * height),
-): Float64Array {
-  const kernel = scipyGaussianKernel(sigma);
-  if (kernel.length === 1) {
-    for (let i = 0; i < width * height; i++) out[i] = plane[i];
-    return out;
-  }
-  const tmp = new Float64Array(width * height);
-  correlateLines(plane, tmp, height, width, lineStartsFor(width, 1), kernel, mode);
-  correlateLines(tmp, out, width, 1, lineStartsFor(height, width), kernel, mode);
-  return out;
-}
-
-/**
- * skimage.filters.gaussian(image, sigma, multichannel=True) (mode 'nearest', truncate 4) as a new float image;
- * `source` (default image.data) holds the CHW values to blur, e.g. in float64.
- */
-export function gaussianBlurImage(
-  image: FloatImage,
-  sigma: number,
-  source: Float32Array | Float64Array = image.data,
-): FloatImage {
-  const { width, height } = image;
-  const n = width * height;
-  const out = blankLike(image);
-  const plane = new Float64Array(n);
-  for (let c = 0; c < 3; c++) {
-    gaussianFilterPlane64(source.subarray(c * n, (c + 1) * n), width, height, sigma, 'nearest', plane);
-    out.data.set(plane, c * n);
   }
   return out;
 }

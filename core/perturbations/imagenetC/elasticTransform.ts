@@ -6,8 +6,9 @@
  * mode='reflect'). The code works for any size like the original; its constants are pixels (244 * k) and are
  * applied as given, not scaled with the image size.
  */
-import { borderIndex, gaussianKernel1d } from '../gaussian';
+import { borderIndex, gaussianFilterPlane64 } from '../gaussian';
 import type { FloatImage } from '../types';
+import { roundHalfEven } from './common';
 
 /** (alpha, sigma, affine jitter) per severity: the original's 244-based pixel constants. */
 export const ELASTIC_PARAMS: readonly (readonly [number, number, number])[] = [
@@ -70,15 +71,9 @@ export function affineFromPoints(src: readonly number[], dst: readonly number[])
   return m;
 }
 
-/** C's lrint (round half to even), OpenCV's cvRound / saturate_cast<int>(double). */
-function cvRound(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function reflect101(i: number, n: number): number {
-  return borderIndex(i, n, 'mirror');
-}
+/** OpenCV's cvRound / saturate_cast<int>(double): C's lrint, round half to even. */
+const cvRound = roundHalfEven;
+const reflect101 = (i: number, n: number): number => borderIndex(i, n, 'mirror');
 
 /**
  * cv2.warpAffine(image, M, (w, h), flags=INTER_LINEAR, borderMode=BORDER_REFLECT_101) for a float image:
@@ -153,67 +148,13 @@ export function warpAffineReflect101(image: FloatImage, matrix: ArrayLike<number
   return { width, height, data: out };
 }
 
-/**
- * Correlates every line with a Gaussian (scipy 'reflect' = d c b a | a b c d, extended periodically), in float64.
- * Kernels longer than the line are folded onto the line first, so the cost is at most n per output sample.
- */
-function gaussianLinesReflect(
-  src: Float64Array,
-  dst: Float64Array,
-  n: number,
-  stride: number,
-  lineStarts: Int32Array,
-  sigma: number,
-  truncate: number,
-): void {
-  const kernel = gaussianKernel1d(sigma, truncate);
-  const r = (kernel.length - 1) >> 1;
-  if (2 * r + 1 <= n) {
-    const line = new Float64Array(n + 2 * r);
-    for (const start of lineStarts) {
-      for (let i = -r; i < n + r; i++) line[i + r] = src[start + borderIndex(i, n, 'reflect') * stride];
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let k = 0; k < kernel.length; k++) acc += line[i + k] * kernel[k];
-        dst[start + i * stride] = acc;
-      }
-    }
-    return;
-  }
-  // weights[i * n + j]: total weight of source sample j in output i.
-  const weights = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = -r; k <= r; k++) weights[i * n + borderIndex(i + k, n, 'reflect')] += kernel[k + r];
-  }
-  const line = new Float64Array(n);
-  for (const start of lineStarts) {
-    for (let j = 0; j < n; j++) line[j] = src[start + j * stride];
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      const row = i * n;
-      for (let j = 0; j < n; j++) acc += weights[row + j] * line[j];
-      dst[start + i * stride] = acc;
-    }
-  }
-}
-
-/** scipy.ndimage.gaussian_filter(field, sigma, mode='reflect', truncate) for a float64 height x width field. */
-export function gaussianReflect(field: ArrayLike<number>, width: number, height: number, sigma: number, truncate: number): Float64Array {
-  const a = Float64Array.from(field);
-  const tmp = new Float64Array(a.length);
-  const out = new Float64Array(a.length);
-  const cols = new Int32Array(width).map((_, x) => x);
-  const rows = new Int32Array(height).map((_, y) => y * width);
-  gaussianLinesReflect(a, tmp, height, width, cols, sigma, truncate);
-  gaussianLinesReflect(tmp, out, width, 1, rows, sigma, truncate);
-  return out;
-}
-
 /** The smoothed displacement (dx, dy) in px, float32 values, from the fields' noise (scipy gaussian * alpha). */
 export function elasticDisplacement(fields: ElasticFields, width: number, height: number, severity: number): { dx: Float64Array; dy: Float64Array } {
   const [alpha, sigma] = ELASTIC_PARAMS[severity - 1];
-  const dx = gaussianReflect(fields.noiseX, width, height, sigma, 3);
-  const dy = gaussianReflect(fields.noiseY, width, height, sigma, 3);
+  // scipy.ndimage.gaussian_filter(noise, sigma, mode='reflect', truncate=3); sigma reaches 170 px (severity 1),
+  // so kernels longer than the image are folded onto it.
+  const dx = gaussianFilterPlane64(fields.noiseX, width, height, sigma, 'reflect', { truncate: 3, fold: true });
+  const dy = gaussianFilterPlane64(fields.noiseY, width, height, sigma, 'reflect', { truncate: 3, fold: true });
   for (let i = 0; i < dx.length; i++) {
     dx[i] = Math.fround(dx[i] * alpha);
     dy[i] = Math.fround(dy[i] * alpha);

@@ -4,9 +4,10 @@
  * k[i] ~ exp(-i^2 / 2 sigma^2), sampling the pixel at (x + round(i cos a), y + round(i sin a)) (rounding as
  * ceil(t - 0.5)), edge pixels repeated beyond the border.
  */
-import type { FloatImage, OpParams, OpContext, PerturbationOp } from '../types';
+import { numpySum } from '../gaussian';
 import { rngFor } from '../random';
-import { blankLike, numpySum, SEVERITY_PARAM, severityIndex } from './common';
+import type { FloatImage, PerturbationOp } from '../types';
+import { blankLike, FieldCache, fieldKey, severityIndex, severityOp } from './common';
 
 /** (radius, sigma) per severity, in pixels (not scaled with the image size). */
 export const MOTION_BLUR_SEVERITIES: readonly (readonly [number, number])[] = [
@@ -93,9 +94,13 @@ export function motionBlurPlane(
 /** Motion blur of `image` at `severity` (1..5) along `angleDeg` (the reference draws it uniformly in [-45, 45)). */
 export function motionBlurWith(image: FloatImage, severity: number, angleDeg: number): FloatImage {
   const [radius, sigma] = MOTION_BLUR_SEVERITIES[severityIndex(severity)];
+  return motionBlurTapsWith(image, motionBlurTaps(radius, sigma, angleDeg, image.width, image.height));
+}
+
+/** Motion blur of every plane with precomputed taps. */
+function motionBlurTapsWith(image: FloatImage, taps: MotionTaps): FloatImage {
   const { width, height } = image;
   const n = width * height;
-  const taps = motionBlurTaps(radius, sigma, angleDeg, width, height);
   const out = blankLike(image);
   const acc = new Float64Array(n);
   for (let c = 0; c < 3; c++) {
@@ -110,16 +115,25 @@ export function drawMotionBlurAngle(seed: number): number {
   return rngFor(seed, 0).range(-45, 45);
 }
 
-export const MOTION_BLUR_OP: PerturbationOp = {
-  id: 'motionBlur',
-  label: 'Motion blur',
-  group: 'imagenet-c blur',
-  description:
-    'ImageNet-C motion blur: ImageMagick\'s motion blur (a one-sided Gaussian line kernel, radius/sigma 10/3 to 20/15 px) ' +
-    'along a random angle in [-45, 45) degrees, computed in float as imagecorruptions does; pixel sizes as given, not scaled with the image.',
-  params: [SEVERITY_PARAM],
-  random: true,
-  apply(image: FloatImage, params: OpParams, ctx: OpContext): FloatImage {
-    return motionBlurWith(image, severityIndex(params) + 1, drawMotionBlurAngle(ctx.seed));
+/** The taps of a step (its angle comes from the seed), computed once per (seed, size, severity). */
+const tapsCache = new FieldCache<MotionTaps>();
+
+export const MOTION_BLUR_OP: PerturbationOp = severityOp(
+  {
+    id: 'motionBlur',
+    label: 'Motion blur',
+    group: 'imagenet-c blur',
+    random: true,
+    description:
+      'ImageNet-C motion blur: ImageMagick\'s motion blur (a one-sided Gaussian line kernel, radius/sigma 10/3 to 20/15 px) ' +
+      'along a random angle in [-45, 45) degrees, computed in float as imagecorruptions does; pixel sizes as given, not scaled with the image.',
   },
-};
+  (image, severity, seed) => {
+    const { width, height } = image;
+    const taps = tapsCache.get(fieldKey(seed, width, height, severity), () => {
+      const [radius, sigma] = MOTION_BLUR_SEVERITIES[severityIndex(severity)];
+      return motionBlurTaps(radius, sigma, drawMotionBlurAngle(seed), width, height);
+    });
+    return motionBlurTapsWith(image, taps);
+  },
+);

@@ -5,8 +5,8 @@
  * of the layer), which at 224 px matches make_imagenet_c.py up to ImageMagick's 8-bit quantisation.
  */
 import { rngFor } from '../random';
-import type { FloatImage, OpContext, OpParams, PerturbationOp } from '../types';
-import { blankLike, clippedZoomAxis, clippedZoomPlane, rgbToGray, roundHalfEven, SEVERITY_PARAM, severityIndex } from './common';
+import type { FloatImage, PerturbationOp } from '../types';
+import { blankLike, clippedZoomAxis, clippedZoomPlane, FieldCache, fieldKey, rgbToGray, roundHalfEven, severityIndex, severityOp } from './common';
 import { motionBlurPlane, motionBlurTaps } from './motionBlur';
 
 /**
@@ -31,8 +31,15 @@ export function drawSnowField(seed: number, width: number, height: number): { z:
 
 /** Snow given the standard normals `z` (height x width) and the motion blur angle in degrees. */
 export function snowWith(image: FloatImage, severity: number, z: ArrayLike<number>, angleDeg: number): FloatImage {
-  const [loc, scale, zoom, threshold, radius, sigma, weight] = SNOW_SEVERITIES[severityIndex(severity)];
-  const { width: W, height: H } = image;
+  return snowBlend(image, severity, snowLayer(image.width, image.height, severity, z, angleDeg));
+}
+
+/**
+ * The snow layer (height x width, 8-bit levels / 255): noise zoomed, thresholded, motion-blurred and rounded.
+ * It does not depend on the image, so the op computes it once per (seed, size, severity).
+ */
+export function snowLayer(W: number, H: number, severity: number, z: ArrayLike<number>, angleDeg: number): Float64Array {
+  const [loc, scale, zoom, threshold, radius, sigma] = SNOW_SEVERITIES[severityIndex(severity)];
   const n = W * H;
   const layer = new Float64Array(n);
   for (let i = 0; i < n; i++) layer[i] = loc + scale * z[i];
@@ -48,6 +55,13 @@ export function snowWith(image: FloatImage, severity: number, z: ArrayLike<numbe
   const blurred = new Float64Array(n);
   motionBlurPlane(zoomed, fullW, fullH, motionBlurTaps(radius, sigma, angleDeg, fullW, fullH), blurred, W, H);
   for (let i = 0; i < n; i++) blurred[i] = roundHalfEven(blurred[i] * 255) / 255;
+  return blurred;
+}
+
+/** The image brightened towards its grey value, plus the layer twice (once turned 180 degrees). */
+export function snowBlend(image: FloatImage, severity: number, blurred: Float64Array): FloatImage {
+  const weight = SNOW_SEVERITIES[severityIndex(severity)][6];
+  const n = image.width * image.height;
   const gray = rgbToGray(image);
   const out = blankLike(image);
   const src = image.data;
@@ -63,17 +77,24 @@ export function snowWith(image: FloatImage, severity: number, z: ArrayLike<numbe
   return out;
 }
 
-export const SNOW_OP: PerturbationOp = {
-  id: 'snow',
-  label: 'Snow',
-  group: 'imagenet-c weather',
-  description:
-    'ImageNet-C snow: Gaussian noise zoomed 2 to 4.5 times and thresholded into flakes, motion-blurred (radius 10 to 12 px) along a random ' +
-    'angle in [-135, -45) degrees, added twice (once turned 180 degrees) to the brightened image, as imagecorruptions computes it; pixel sizes as given, not scaled with the image.',
-  params: [SEVERITY_PARAM],
-  random: true,
-  apply(image: FloatImage, params: OpParams, ctx: OpContext): FloatImage {
-    const { z, angle } = drawSnowField(ctx.seed, image.width, image.height);
-    return snowWith(image, severityIndex(params) + 1, z, angle);
+const layerCache = new FieldCache<Float64Array>();
+
+export const SNOW_OP: PerturbationOp = severityOp(
+  {
+    id: 'snow',
+    label: 'Snow',
+    group: 'imagenet-c weather',
+    random: true,
+    description:
+      'ImageNet-C snow: Gaussian noise zoomed 2 to 4.5 times and thresholded into flakes, motion-blurred (radius 10 to 12 px) along a random ' +
+      'angle in [-135, -45) degrees, added twice (once turned 180 degrees) to the brightened image, as imagecorruptions computes it; pixel sizes as given, not scaled with the image.',
   },
-};
+  (image, severity, seed) => {
+    const { width, height } = image;
+    const layer = layerCache.get(fieldKey(seed, width, height, severity), () => {
+      const { z, angle } = drawSnowField(seed, width, height);
+      return snowLayer(width, height, severity, z, angle);
+    });
+    return snowBlend(image, severity, layer);
+  },
+);

@@ -6,8 +6,9 @@
  * are mud: the thresholded mask is blurred, cut at 0.8 and blended in mud brown. Pixel constants are not scaled
  * with the image size.
  */
-import { gaussianFilterPlane } from '../gaussian';
+import { borderIndex, gaussianFilterPlane, gaussianFilterPlane64 } from '../gaussian';
 import type { FloatImage } from '../types';
+import { roundHalfEven } from './common';
 
 /** (loc, scale, sigma, threshold, intensity/sigma2, mud) per severity. */
 export const SPATTER_PARAMS: readonly (readonly [number, number, number, number, number, number])[] = [
@@ -18,42 +19,9 @@ export const SPATTER_PARAMS: readonly (readonly [number, number, number, number,
   [0.67, 0.4, 1, 0.65, 1.5, 1],
 ];
 
-/** gaussian(field, sigma) in float64 with scipy's 'nearest' mode, truncate 4 (skimage's defaults). */
-function gaussianNearest64(field: ArrayLike<number>, w: number, h: number, sigma: number): Float64Array {
-  const radius = Math.floor(4 * sigma + 0.5);
-  const kernel = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) sum += kernel[i + radius] = Math.exp((-0.5 * i * i) / (sigma * sigma));
-  for (let i = 0; i < kernel.length; i++) kernel[i] /= sum;
-  const tmp = new Float64Array(w * h);
-  const out = new Float64Array(w * h);
-  const line = new Float64Array(Math.max(w, h) + 2 * radius);
-  for (let x = 0; x < w; x++) {
-    for (let i = -radius; i < h + radius; i++) line[i + radius] = field[(i < 0 ? 0 : i >= h ? h - 1 : i) * w + x];
-    for (let y = 0; y < h; y++) {
-      let acc = 0;
-      for (let k = 0; k < kernel.length; k++) acc += line[y + k] * kernel[k];
-      tmp[y * w + x] = acc;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let i = -radius; i < w + radius; i++) line[i + radius] = tmp[y * w + (i < 0 ? 0 : i >= w ? w - 1 : i)];
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let k = 0; k < kernel.length; k++) acc += line[x + k] * kernel[k];
-      out[y * w + x] = acc;
-    }
-  }
-  return out;
-}
-
 const clampIdx = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);
-/** OpenCV BORDER_REFLECT_101 (gfedcb|abcdefgh|gfedcba) for one step outside. */
-function r101(i: number, n: number): number {
-  if (n === 1) return 0;
-  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i;
-  return i;
-}
+/** OpenCV BORDER_REFLECT_101 (gfedcb|abcdefgh|gfedcba). */
+const r101 = (i: number, n: number): number => borderIndex(i, n, 'mirror');
 
 /** cv2.Canny(img, low, high) with aperture 3 and the L1 gradient: 255 on edges, 0 elsewhere. */
 export function canny(img: Uint8Array, w: number, h: number, low: number, high: number): Uint8Array {
@@ -189,11 +157,6 @@ export function equalizeHist(src: Uint8Array): Uint8Array {
   return out;
 }
 
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** 3x3 box sums with BORDER_REFLECT_101. */
 function boxSum3(src: ArrayLike<number>, w: number, h: number): Float64Array {
   const out = new Float64Array(w * h);
@@ -243,7 +206,7 @@ export function waterShade(layer8: Uint8Array, w: number, h: number): Float32Arr
 export function spatterMask(normalField: ArrayLike<number>, w: number, h: number, severity: number): Float64Array {
   const c = SPATTER_PARAMS[severity - 1];
   const n = w * h;
-  const liquid = gaussianNearest64(normalField, w, h, c[2]);
+  const liquid = gaussianFilterPlane64(normalField, w, h, c[2], 'nearest'); // skimage gaussian, float64
   for (let i = 0; i < n; i++) if (liquid[i] < c[3]) liquid[i] = 0;
   const m = new Float64Array(n);
   if (c[5] === 0) {

@@ -7,7 +7,7 @@
  * reference's Python on the same fields).
  */
 import { rngFor } from '../random';
-import type { FloatImage, OpParams, PerturbationOp } from '../types';
+import type { FloatImage, PerturbationOp } from '../types';
 import { brightnessTransform, contrastTransform, saturateTransform } from './colorOps';
 import { ELASTIC_PARAMS, type ElasticFields, elasticAffine, elasticDisplacement, sampleDisplaced } from './elasticTransform';
 import { FOG_PARAMS, fogBlend, nextPowerOfTwo, plasmaFractal } from './fog';
@@ -15,7 +15,7 @@ import { frostBlend, frostTexture } from './frost';
 import { JPEG_QUALITY, jpegRoundTrip } from './jpegCompression';
 import { pixelateTransform } from './pixelate';
 import { SPATTER_PARAMS, spatterBlend, spatterMask } from './spatter';
-import { FieldCache, SEVERITY_PARAM, severityOf } from './weatherUtil';
+import { FieldCache, fieldKey, severityOp } from './common';
 
 // ---- (a) the random fields of each random op, from the step's seed ----
 
@@ -60,28 +60,18 @@ const fogCache = new FieldCache<{ map: Float64Array; mapsize: number }>();
 const frostCache = new FieldCache<Float32Array>();
 const elasticCache = new FieldCache<{ affine: ElasticFields['affine']; dx: Float64Array; dy: Float64Array }>();
 const spatterCache = new FieldCache<Float64Array>();
-const key = (seed: number, image: FloatImage, severity: number): string => `${seed}|${image.width}x${image.height}|${severity}`;
+const key = (seed: number, image: FloatImage, severity: number): string => fieldKey(seed, image.width, image.height, severity);
 
 // ---- the ops ----
 
-function op(
+const op = (
   id: string,
   label: string,
   group: PerturbationOp['group'],
   random: boolean,
   description: string,
   run: (image: FloatImage, severity: number, seed: number) => FloatImage,
-): PerturbationOp {
-  return {
-    id,
-    label,
-    group,
-    description,
-    params: [SEVERITY_PARAM],
-    random,
-    apply: (image: FloatImage, params: OpParams, ctx) => run(image, severityOf(params), ctx.seed),
-  };
-}
+): PerturbationOp => severityOp({ id, label, group, random, description }, run);
 
 export const WEATHER_DIGITAL_OPS: readonly PerturbationOp[] = [
   op(
@@ -91,7 +81,7 @@ export const WEATHER_DIGITAL_OPS: readonly PerturbationOp[] = [
     true,
     'Blends a frost texture over the image with the reference\'s weights per severity (x * a + frost * b). The reference uses photographs of frost we cannot ship; this texture is procedural (haze, branching ice crystals, sparkles; blue-tinted), drawn from the seed.',
     (image, severity, seed) => {
-      const texture = frostCache.get(`${seed}|${image.width}x${image.height}`, () => drawFrostTexture(seed, image.width, image.height));
+      const texture = frostCache.get(fieldKey(seed, image.width, image.height), () => drawFrostTexture(seed, image.width, image.height));
       return frostBlend(image, texture, severity);
     },
   ),
