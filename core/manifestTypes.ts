@@ -19,6 +19,16 @@ export interface ModelOutputSpec {
   kind: 'logits' | 'probabilities';
 }
 
+/** One checkpoint of a fine-tuning run: another ONNX file with the same inputs, outputs, labels and layers. */
+export interface CheckpointSpec {
+  /** Shown on the checkpoint slider, e.g. "epoch 3" or "step 1200". */
+  label: string;
+  /** Relative to the manifest. */
+  path: string;
+  /** Training step or epoch, for plots along fine-tuning (optional). */
+  step?: number;
+}
+
 export interface ModelManifest {
   version: number;
   displayName: string;
@@ -30,6 +40,11 @@ export interface ModelManifest {
   labelOffset: number;
   /** Human layer names -> graph tensor names. */
   layerAliases: Record<string, string>;
+  /**
+   * Optional checkpoint family, in training order (the manifest's own .onnx is usually the last one). The scene
+   * picks one with `models[].checkpoint`; the panels can plot predictions and activations along the family.
+   */
+  checkpoints?: CheckpointSpec[];
 }
 
 /** A layer found in the graph whose output can be watched. */

@@ -132,6 +132,8 @@ export interface SceneModel {
   /** Path of the `.onnx` file relative to the scene file; its manifest is `<name>.model.json` beside it. */
   path: string;
   watch: WatchedLayer[];
+  /** Index into the manifest's `checkpoints`; absent or null: the manifest's own .onnx file. */
+  checkpoint?: number | null;
 }
 
 /**
