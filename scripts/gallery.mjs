@@ -111,8 +111,9 @@ export function ensureBundles() {
 /**
  * A renderer for thumbnails: one scene webview page in Chromium. `render(item)` delivers the item's scene and
  * resolves to `{ png: PNG }` (the frame's pixels) or `{ error: string }` (no frame, or the view reported a problem).
+ * `size`: the frames' width and height in pixels.
  */
-export async function openRenderer() {
+export async function openRenderer({ size = THUMBNAIL_SIZE } = {}) {
   const harness = await startHarness();
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
@@ -131,7 +132,7 @@ export async function openRenderer() {
     await page.evaluate(
       ({ scene, version, size }) =>
         window.__deliver({ type: 'scene', docVersion: version, scene, diagnostics: [], renderSizes: [{ width: size, height: size }] }),
-      { scene: item.scene, version: docVersion, size: THUMBNAIL_SIZE },
+      { scene: item.scene, version: docVersion, size },
     );
     const count = () => page.evaluate((v) => window.__posted.filter((m) => m.type === 'frame' && m.docVersion === v).length, docVersion);
     try {
