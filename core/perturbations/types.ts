@@ -1,6 +1,7 @@
 /**
  * Image-level perturbations (DESIGN.md step 3): operations over float images that the host applies, in the
- * order the scene lists them, to every rendered frame before inference. docs/PERTURBATIONS.md describes them.
+ * order the scene lists them, to every rendered frame before inference. README "Image perturbations"
+ * and its generated op table describe them.
  */
 
 /** A float image: 3 planes (R, G, B) of height x width, rows top to bottom (CHW), values in [0, 1]. */
