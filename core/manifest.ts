@@ -5,6 +5,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../schemas/model.schema.json';
+import { checkpointPathProblem } from './checkpoints';
 import type { ModelManifest } from './manifestTypes';
 import type { OnnxModelInfo, OnnxTensorInfo } from './onnxGraph';
 
@@ -49,7 +50,14 @@ export function parseManifest(text: string): { manifest: ModelManifest | null; e
     return { manifest: null, errors: [...new Set(lines)] };
   }
   // The schema mirrors ModelManifest field for field, and validation (with defaults) has just established it.
-  return { manifest: value as ModelManifest, errors: [] };
+  const manifest = value as ModelManifest;
+  // What the schema cannot say: checkpoint files stay inside the manifest's folder (the host checks they exist).
+  const pathErrors = (manifest.checkpoints ?? []).flatMap((c, i) => {
+    const problem = checkpointPathProblem(c.path);
+    return problem === undefined ? [] : [`/checkpoints/${i}/path "${c.path}" ${problem}`];
+  });
+  if (pathErrors.length > 0) return { manifest: null, errors: pathErrors };
+  return { manifest, errors: [] };
 }
 
 const DEFAULT_SIZE = 224;

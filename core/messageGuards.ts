@@ -19,6 +19,8 @@ const MAX_VALUE_BYTES = 64 * 1024;
 /** Deeper than any scene value; also stops cyclic or pathological objects before the stack does. */
 const MAX_VALUE_DEPTH = 32;
 const MAX_PROBLEM_LENGTH = 4096;
+/** The scene schema's limit on `models[].id`. */
+const MAX_MODEL_ID_LENGTH = 64;
 
 /** Thrown inside the guards only; turned into `{ error }` at the top. */
 class Invalid extends Error {}
@@ -201,6 +203,15 @@ export function parsePanelMessage(msg: unknown): PanelToHost | GuardError {
     switch (m.type) {
       case 'ready':
         return { type: 'ready' };
+      case 'checkpointTrend': {
+        const id = m.modelId;
+        if (id !== null && (typeof id !== 'string' || id.length === 0 || id.length > MAX_MODEL_ID_LENGTH)) {
+          fail(`checkpointTrend.modelId must be a model id of 1..${MAX_MODEL_ID_LENGTH} characters or null (got ${describe(id)})`);
+        }
+        return { type: 'checkpointTrend', modelId: id };
+      }
+      case 'saveCheckpointTrend':
+        return { type: 'saveCheckpointTrend' };
       case 'painted':
         return {
           type: 'painted',

@@ -171,8 +171,8 @@ interface NamingFamily {
 }
 
 /**
- * Known naming schemes. More can be added here (e.g. Lucid's `mixed4a` names for GoogLeNet) without touching
- * the callers; the first family that recognises a name wins.
+ * Known naming schemes, for one readable name per tensor; the first family that recognises a name wins. Names for
+ * whole blocks of known model families (`inception4a`, `layer3`, Lucid's `mixed4a`) are core/layerNames.ts's job.
  */
 const FAMILIES: NamingFamily[] = [
   {

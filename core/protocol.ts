@@ -2,6 +2,7 @@
  * The one protocol between the extension host and its webviews: a discriminated union per direction.
  * Pixel and activation payloads cross as typed arrays (structured clone), never as number[].
  */
+import type { CheckpointFamily } from './checkpoints';
 import type { PerturbationOp } from './perturbations/types';
 import type { Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
 
@@ -60,6 +61,11 @@ export type HostToScene =
       backgroundUri?: string;
       /** Scene-relative path -> webview URI for every workspace file the scene names (object, textures, background). */
       resourceUris?: Record<string, string>;
+      /**
+       * `models[i].path` -> its checkpoint family, for each model whose manifest lists checkpoints (known once the
+       * host has read the manifest): the scene editor shows a checkpoint slider for exactly these.
+       */
+      checkpointFamilies?: Record<string, CheckpointFamily>;
     }
   /** Model loading / inference status shown in the editor's status line. */
   | { type: 'status'; level: 'info' | 'error'; text: string }
@@ -92,11 +98,21 @@ export interface HostTiming {
   postedAt: number;
 }
 
+/** Which checkpoint of its family a model ran (only for models whose manifest lists checkpoints). */
+export interface CheckpointInfo {
+  /** The stop's label ("final" for the manifest's own file unless a checkpoint names it). */
+  label: string;
+  /** Position on the slider and how many stops the family has. */
+  index: number;
+  count: number;
+}
+
 export interface ModelPredictions {
   id: string;
   displayName: string;
   top: Prediction[];
   error?: string;
+  checkpoint?: CheckpointInfo;
 }
 
 export interface NeuronActivation {
@@ -123,16 +139,43 @@ export interface ModelActivations {
   displayName: string;
   layers: LayerActivations[];
   error?: string;
+  checkpoint?: CheckpointInfo;
+}
+
+/**
+ * One frame run through every checkpoint of a family ("Show along checkpoints"): per stop of the slider, in training
+ * order, the probabilities of the classes the current checkpoint ranks top-k and the mean of every watched neuron.
+ * A value is null where that checkpoint failed (its `error` says why).
+ */
+export interface CheckpointTrend {
+  frameId: number;
+  sceneName: string;
+  modelId: string;
+  displayName: string;
+  checkpoints: { label: string; step?: number; current: boolean; error?: string }[];
+  classes: { index: number; label: string; probabilities: (number | null)[] }[];
+  neurons: { layer: string; neuron: number; means: (number | null)[] }[];
+  /** The whole trend failed (no family, no frame yet...). */
+  error?: string;
 }
 
 export type HostToPanel =
   | { type: 'predictions'; frameId: number; sceneName: string; models: ModelPredictions[]; timing: HostTiming }
   | { type: 'activations'; frameId: number; sceneName: string; models: ModelActivations[]; timing: HostTiming }
   /** Nothing to show, and why (no scene open, no model in the scene, ...). */
-  | { type: 'empty'; reason: string };
+  | { type: 'empty'; reason: string }
+  /**
+   * "Show along checkpoints": `modelId` is the model whose family is plotted (null: the view is off); `trend` is the
+   * newest frame's result (absent while the first one is being computed).
+   */
+  | { type: 'checkpointTrend'; modelId: string | null; trend?: CheckpointTrend };
 
 export type PanelToHost =
   | { type: 'ready' }
+  /** Turn "Show along checkpoints" on for a model of the active scene (by id), or off (null). */
+  | { type: 'checkpointTrend'; modelId: string | null }
+  /** Save the shown trend as CSV files under `.perturber/` in the workspace. */
+  | { type: 'saveCheckpointTrend' }
   /** The panel painted a frame's results; `receivedAt` (epoch ms) is when the message arrived, for the loop timings. */
   | { type: 'painted'; frameId: number; paintMs: number; receivedAt: number };
 

@@ -2,7 +2,7 @@
  * The API `activate` returns (`vscode.extensions.getExtension('perturber.perturber-vscode').exports`), used by the
  * extension tests and open to other extensions. Kept small and stable: see docs/CONTRACTS.md.
  */
-import type { FrameImage, ModelActivations, ModelPredictions, Prediction } from '../core/protocol';
+import type { CheckpointTrend, FrameImage, ModelActivations, ModelPredictions, Prediction } from '../core/protocol';
 import type { LayerInfo } from '../core/manifestTypes';
 import type { LoopTimingLog, LoopTimingRecord } from '../core/loopTimings';
 import { readConfig } from './config';
@@ -13,9 +13,10 @@ export interface PerturberApi {
   /**
    * Top-k predictions of a model (`builtin:NAME`, an absolute .onnx path, or one relative to the first workspace
    * folder) for an RGBA image of any size (centre-cropped and resized to the model's input). Rejects with a
-   * readable message when the model cannot be loaded or run.
+   * readable message when the model cannot be loaded or run. `options.checkpoint` runs that checkpoint of the
+   * model's family (an index into its manifest's `checkpoints`).
    */
-  classify(modelPath: string, image: FrameImage): Promise<Prediction[]>;
+  classify(modelPath: string, image: FrameImage, options?: { checkpoint?: number | null }): Promise<Prediction[]>;
   /** The latest frame results of the active scene editor (else of the last scene that produced any). */
   lastResults(): { frameId: number; predictions: ModelPredictions[]; activations: ModelActivations[] } | undefined;
   /**
@@ -25,6 +26,8 @@ export interface PerturberApi {
   lastModelInput(): { frameId: number; images: FrameImage[] } | undefined;
   /** The watchable layers of a model, with the shapes found by running it once. */
   listLayers(modelPath: string): Promise<LayerInfo[]>;
+  /** The active scene editor's latest trend along checkpoints ("Show along checkpoints"), when it is on. */
+  lastCheckpointTrend(): CheckpointTrend | undefined;
   /** Stage timings of the newest frames of the interactive loop (the benchmark reads them). */
   loopTimings(): LoopTimingRecord[];
   /** Forgets the recorded loop timings. */
@@ -33,8 +36,8 @@ export interface PerturberApi {
 
 export function createApi(classifier: Classifier, registry: SceneRegistry, timings: LoopTimingLog): PerturberApi {
   return {
-    async classify(modelPath, image) {
-      const { predictions: result } = await classifier.classifyWith(modelPath, image, readConfig().topK);
+    async classify(modelPath, image, options) {
+      const { predictions: result } = await classifier.classifyWith(modelPath, image, readConfig().topK, options?.checkpoint);
       if (result.error !== undefined) throw new Error(result.error);
       return result.top;
     },
@@ -47,6 +50,7 @@ export function createApi(classifier: Classifier, registry: SceneRegistry, timin
     listLayers(modelPath) {
       return classifier.listLayers(modelPath);
     },
+    lastCheckpointTrend: () => (registry.active?.trends.selected != null ? registry.active.trends.lastTrend : undefined),
     loopTimings: () => timings.list(),
     clearLoopTimings: () => timings.clear(),
   };

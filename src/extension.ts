@@ -7,6 +7,7 @@ import { LoopTimingLog } from '../core/loopTimings';
 import { createApi, type PerturberApi } from './api';
 import { registerAddModel } from './commands/addModel';
 import { registerClassifyImage } from './commands/classifyImage';
+import { registerDownloadModel } from './commands/downloadModel';
 import { registerNewScene } from './commands/newScene';
 import { registerOpenSceneCommands } from './commands/openScene';
 import { reportModelWarnings } from './commands/proposedManifest';
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     registerOpenSceneCommands(registry),
     registerAddModel({ registry, locator, store, log }),
     registerClassifyImage({ classifier, registry, panels, log }),
+    registerDownloadModel({ extensionUri: context.extensionUri, registry, log }),
   );
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
   return createApi(classifier, registry, timings);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { layerChoices } from '../../core/layerNames';
 import type { LayerInfo } from '../../core/manifestTypes';
 import { sceneEditsToTextEdits } from '../../core/sceneEdit';
 import type { SceneModel } from '../../core/sceneTypes';
@@ -24,10 +25,6 @@ export interface AddModelServices {
   log: Log;
 }
 
-function shape(layer: LayerInfo): string {
-  return layer.channels !== undefined ? `${layer.channels}×${layer.height ?? '?'}×${layer.width ?? '?'}` : '';
-}
-
 async function exists(p: string): Promise<boolean> {
   try {
     await fs.stat(p);
@@ -38,15 +35,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function pickLayers(layers: readonly LayerInfo[], aliases: Record<string, string>, modelName: string): Promise<LayerInfo[] | undefined> {
-  type Item = vscode.QuickPickItem & { layer: LayerInfo };
-  // A tensor whose name is also an alias of another tensor cannot be named in a scene (the alias wins).
-  const shadowed = (layer: LayerInfo) => layer.alias === undefined && Object.prototype.hasOwnProperty.call(aliases, layer.tensor);
-  const items: Item[] = layers.filter((layer) => !shadowed(layer)).map((layer) => ({
-    label: layer.alias ?? layer.tensor,
-    description: shape(layer),
-    detail: layer.alias ? `${layer.opType} · ${layer.tensor}` : layer.opType,
-    layer,
-  }));
+  // Named layers (manifest aliases, e.g. inception4a or layer3) first, then every other layer by op type and shape.
+  const items = layerChoices(layers, aliases);
   const picked = await vscode.window.showQuickPick(items, {
     title: `Layers of ${modelName} to watch`,
     placeHolder: 'Pick the layers whose neurons to show (the first 8 neurons of each are watched)',

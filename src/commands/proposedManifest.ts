@@ -6,7 +6,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { proposeManifest } from '../../core/manifest';
-import { inspectModel } from '../../core/onnxGraph';
+import { familyTitle, proposeLayerNames, withLayerNames } from '../../core/layerNames';
+import { inspectModel, layerCandidates } from '../../core/onnxGraph';
 import type { LoadedModel } from '../inference/loadModel';
 import { manifestPathFor } from '../inference/modelPaths';
 import { errorMessage, type Log } from '../log';
@@ -14,14 +15,18 @@ import { errorMessage, type Log } from '../log';
 /** Writes `x.model.json` from what the graph tells (never over an existing one) and opens it for review. */
 export async function writeProposedManifest(onnxPath: string, log: Log): Promise<void> {
   const manifestPath = manifestPathFor(onnxPath);
-  const info = inspectModel(new Uint8Array(await fs.readFile(onnxPath)));
-  const manifest = proposeManifest(info, path.basename(onnxPath).replace(/\.onnx$/i, ''));
+  const bytes = new Uint8Array(await fs.readFile(onnxPath));
+  const naming = proposeLayerNames(layerCandidates(bytes));
+  const manifest = withLayerNames(proposeManifest(inspectModel(bytes), path.basename(onnxPath).replace(/\.onnx$/i, '')), naming);
   await fs.writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
-  log.info(`wrote ${manifestPath} (proposed from the graph)`);
+  const family = familyTitle(naming);
+  log.info(`wrote ${manifestPath} (proposed from the graph${family ? `; recognised ${family}` : ''})`);
   const doc = await vscode.workspace.openTextDocument(manifestPath);
   await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
   void vscode.window.showInformationMessage(
-    `Wrote ${path.basename(manifestPath)} from the graph. Check its input size, value range, mean/std and labels.`,
+    `Wrote ${path.basename(manifestPath)} from the graph` +
+      (family ? ` (recognised ${family}: layer names and its usual preprocessing filled in)` : '') +
+      '. Check its input size, value range, mean/std and labels.',
   );
 }
 

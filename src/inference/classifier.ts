@@ -4,6 +4,7 @@
  */
 import type { FrameImage, ModelPredictions } from '../../core/protocol';
 import type { LayerInfo } from '../../core/manifestTypes';
+import { checkpointFiles, readCheckpointFamily } from './checkpointFamily';
 import type { LoadedModel } from './loadModel';
 import type { ModelLocator } from './modelLocator';
 import type { ModelStore } from './modelStore';
@@ -25,9 +26,14 @@ export class Classifier {
     private readonly store: ModelStore,
   ) {}
 
-  /** Predictions of an explicitly named model (`builtin:NAME`, an absolute path, or relative to the workspace). */
-  async classifyWith(modelRef: string, image: FrameImage, topK: number): Promise<Classification> {
-    const lease = await this.store.acquire(await this.locator.locateExplicit(modelRef));
+  /**
+   * Predictions of an explicitly named model (`builtin:NAME`, an absolute path, or relative to the workspace);
+   * `checkpoint` picks one of its manifest's checkpoints (null/absent: the model's own file).
+   */
+  async classifyWith(modelRef: string, image: FrameImage, topK: number, checkpoint?: number | null): Promise<Classification> {
+    let files = await this.locator.locateExplicit(modelRef);
+    if (checkpoint !== undefined && checkpoint !== null) files = checkpointFiles(files, await readCheckpointFamily(files), checkpoint);
+    const lease = await this.store.acquire(files);
     try {
       return await this.classifyLoaded(lease.model, idFor(modelRef), image, topK);
     } finally {

@@ -5,7 +5,8 @@
  * scene's image perturbations run once per distinct input size (framePerturbation.ts).
  */
 import { LatestWins } from '../../core/latestWins';
-import type { FrameImage, FrameTiming, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
+import type { FloatImage } from '../../core/perturbations/types';
+import type { CheckpointInfo, FrameImage, FrameTiming, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
 import type { PerturbationStep, WatchedLayer } from '../../core/sceneTypes';
 import { modelInputImages, perturbFrame } from './framePerturbation';
 import type { LoadedModel } from './loadModel';
@@ -20,6 +21,14 @@ export interface FrameModel {
   /** Undefined while loading or when it failed (`error` says why). */
   model?: LoadedModel;
   error?: string;
+  /** Which checkpoint of its family the model is (families only): shown in the panels. */
+  checkpoint?: CheckpointInfo;
+}
+
+/** What a model of a given input size got of a frame: the rendered image, and the perturbed one when any step ran. */
+export interface ModelInputImage {
+  image: FrameImage;
+  perturbed?: FloatImage;
 }
 
 export interface FrameResults {
@@ -49,6 +58,11 @@ export interface FrameHooks {
   onModelInput?(frameId: number, images: () => FrameImage[]): void;
   /** The perturbation pipeline's problems of a frame (the caller reports each distinct text once). */
   onPerturbationProblems?(problems: string[]): void;
+  /**
+   * The model inputs of a frame, by input size (what runModel got), before its results are announced; the
+   * checkpoint trend runs other models on the same inputs. Not called when the pipeline failed.
+   */
+  onModelImages?(frameId: number, find: (width: number, height: number) => ModelInputImage | undefined): void;
 }
 
 interface FrameJob {
@@ -105,40 +119,51 @@ export class FramePipeline {
     if (perturbed.error === undefined) {
       let converted: FrameImage[] | undefined;
       this.hooks.onModelInput?.(frame.frameId, () => (converted ??= modelInputImages(frame.images, perturbed)));
+      this.hooks.onModelImages?.(frame.frameId, (width, height) => {
+        const image = findImage(frame.images, width, height);
+        return image && { image, perturbed: perturbed.perturbed.get(image) };
+      });
     }
     const predictions: ModelPredictions[] = [];
     const activations: ModelActivations[] = [];
     const topK = this.source.topK();
     for (const entry of this.source.models()) {
-      const model = entry.model;
-      if (!model) {
-        const error = entry.error ?? 'the model is still loading';
-        predictions.push({ id: entry.id, displayName: entry.id, top: [], error });
-        activations.push({ id: entry.id, displayName: entry.id, layers: [], error });
-        continue;
+      const before = predictions.length;
+      await this.runEntry(entry, frame, perturbed, topK, timing, predictions, activations);
+      if (entry.checkpoint) {
+        for (const result of [...predictions.slice(before), ...activations.slice(before)]) result.checkpoint = entry.checkpoint;
       }
-      const { width, height } = model.manifest.input;
-      const image = findImage(frame.images, width, height);
-      if (!image) {
-        // The webview renders the sizes of the last `scene` message; a model loaded since then waits a frame.
-        const error = `no ${width}x${height} image in this frame yet`;
-        predictions.push({ id: entry.id, displayName: model.manifest.displayName, top: [], error });
-        activations.push({ id: entry.id, displayName: model.manifest.displayName, layers: [], error });
-        continue;
-      }
-      if (perturbed.error !== undefined) {
-        predictions.push({ id: entry.id, displayName: model.manifest.displayName, top: [], error: perturbed.error });
-        activations.push({ id: entry.id, displayName: model.manifest.displayName, layers: [], error: perturbed.error });
-        continue;
-      }
-      const run = await runModel({ id: entry.id, model, watch: entry.watch, image, perturbed: perturbed.perturbed.get(image), topK });
-      predictions.push(run.predictions);
-      activations.push(run.activations);
-      timing.preprocessMs += run.preprocessMs;
-      timing.runMs += run.runMs;
-      timing.extractMs += run.extractMs;
     }
     timing.postedAt = Date.now();
     return { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing, webview: frame.timing };
+  }
+
+  /** Runs one model of the scene on the frame, appending its predictions and activations (or its error). */
+  private async runEntry(
+    entry: FrameModel,
+    frame: FrameMessage,
+    perturbed: ReturnType<typeof perturbFrame>,
+    topK: number,
+    timing: HostTiming,
+    predictions: ModelPredictions[],
+    activations: ModelActivations[],
+  ): Promise<void> {
+    const model = entry.model;
+    const fail = (displayName: string, error: string): void => {
+      predictions.push({ id: entry.id, displayName, top: [], error });
+      activations.push({ id: entry.id, displayName, layers: [], error });
+    };
+    if (!model) return fail(entry.id, entry.error ?? 'the model is still loading');
+    const { width, height } = model.manifest.input;
+    const image = findImage(frame.images, width, height);
+    // The webview renders the sizes of the last `scene` message; a model loaded since then waits a frame.
+    if (!image) return fail(model.manifest.displayName, `no ${width}x${height} image in this frame yet`);
+    if (perturbed.error !== undefined) return fail(model.manifest.displayName, perturbed.error);
+    const run = await runModel({ id: entry.id, model, watch: entry.watch, image, perturbed: perturbed.perturbed.get(image), topK });
+    predictions.push(run.predictions);
+    activations.push(run.activations);
+    timing.preprocessMs += run.preprocessMs;
+    timing.runMs += run.runMs;
+    timing.extractMs += run.extractMs;
   }
 }

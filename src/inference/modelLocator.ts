@@ -8,9 +8,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
 import type { ModelFiles } from './loadModel';
-import { absoluteSearchPaths, isInsideAny, manifestPathFor, resolveModelPath } from './modelPaths';
+import { absoluteSearchPaths, findInSearchPaths, isInsideAny, manifestPathFor, resolveModelPath } from './modelPaths';
 
 const UNTRUSTED = 'model files are not loaded in untrusted workspaces (built-in models are); trust the workspace to load';
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
 
 async function realpathOrSelf(p: string): Promise<string> {
   try {
@@ -28,20 +36,25 @@ export class ModelLocator {
     this.builtinDir = path.join(extensionUri.fsPath, 'models');
   }
 
-  /** Folders a scene's models may come from: its workspace folder and the search paths. */
-  private allowedRoots(sceneUri: vscode.Uri | undefined): string[] {
+  /** Folders a scene's models may come from: its workspace folder and the search paths (also returned alone). */
+  private allowedRoots(sceneUri: vscode.Uri | undefined): { roots: string[]; searchPaths: string[] } {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const own = sceneUri ? vscode.workspace.getWorkspaceFolder(sceneUri) : undefined;
     const base = (own ?? folders[0])?.uri.fsPath;
-    const roots = absoluteSearchPaths(readConfig().modelSearchPaths, base);
-    if (own) roots.unshift(own.uri.fsPath);
-    return roots;
+    const searchPaths = absoluteSearchPaths(readConfig().modelSearchPaths, base);
+    return { roots: own ? [own.uri.fsPath, ...searchPaths] : [...searchPaths], searchPaths };
   }
 
-  /** The files of a scene's model reference; throws an Error saying why it may not be loaded. */
+  /**
+   * The files of a scene's model reference; throws an Error saying why it may not be loaded. A relative reference
+   * with no file beside the scene is looked up in the search path folders (`findInSearchPaths`).
+   */
   async locate(ref: string, sceneUri: vscode.Uri): Promise<ModelFiles> {
-    const roots = this.allowedRoots(sceneUri);
-    const resolved = resolveModelPath(ref, { sceneDir: path.dirname(sceneUri.fsPath), builtinDir: this.builtinDir, allowedRoots: roots });
+    const { roots, searchPaths } = this.allowedRoots(sceneUri);
+    let resolved = resolveModelPath(ref, { sceneDir: path.dirname(sceneUri.fsPath), builtinDir: this.builtinDir, allowedRoots: roots });
+    if (!resolved.ok || (!resolved.builtin && !(await isFile(resolved.onnxPath)))) {
+      resolved = (await findInSearchPaths(ref, searchPaths, isFile)) ?? resolved;
+    }
     if (!resolved.ok) throw new Error(resolved.message);
     if (!resolved.builtin && !vscode.workspace.isTrusted) throw new Error(`${UNTRUSTED} "${ref}"`);
     await this.checkRealPath(resolved.onnxPath, ref, resolved.builtin ? [this.builtinDir] : [...roots, this.builtinDir]);

@@ -75,6 +75,29 @@ export function resolveModelPath(ref: string, ctx: ModelPathContext): ResolvedMo
   return { ok: true, onnxPath, manifestPath: manifestPathFor(onnxPath), builtin: false };
 }
 
+/**
+ * A scene's relative model reference looked up in the search path folders, in order: the first folder holding
+ * `root/ref` wins (`mobilenet_v2.onnx` or `imagenet/mobilenet_v2.onnx` names a model kept in a folder listed in
+ * `perturber.models.searchPaths`). The locator asks only when the file is not where the scene's folder puts it.
+ * Absolute paths, `builtin:`, URLs, other extensions and references escaping the folder (`../x.onnx`) are not
+ * looked up. `exists` says whether a file is there (injected, so the rule is tested without a file system).
+ */
+export async function findInSearchPaths(
+  ref: string,
+  searchPaths: readonly string[],
+  exists: (file: string) => Promise<boolean>,
+): Promise<ResolvedModelPath | undefined> {
+  const trimmed = ref.trim();
+  if (trimmed === '' || path.isAbsolute(trimmed) || trimmed.toLowerCase().startsWith(BUILTIN_PREFIX) || isUrl(trimmed)) return undefined;
+  if (!/\.onnx$/i.test(trimmed)) return undefined;
+  for (const root of searchPaths) {
+    const onnxPath = path.resolve(root, trimmed);
+    if (!isInside(onnxPath, root)) continue;
+    if (await exists(onnxPath)) return { ok: true, onnxPath, manifestPath: manifestPathFor(onnxPath), builtin: false };
+  }
+  return undefined;
+}
+
 /** Search path settings -> absolute folders (relative entries are taken from `base`, the first workspace folder). */
 export function absoluteSearchPaths(entries: readonly string[], base: string | undefined): string[] {
   const out: string[] = [];

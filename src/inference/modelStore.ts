@@ -1,8 +1,10 @@
 /**
  * The cache of loaded models, shared by every scene editor, the commands and the API. A model is keyed by its
- * absolute path; an entry is reused while the .onnx and manifest files keep their mtime and size and the session
- * settings are unchanged. Users hold leases; a model nobody leases is disposed after a grace period, so editing a
- * scene's path back and forth or reopening a scene does not reload the model.
+ * absolute path and its manifest's (a checkpoint of a family is another .onnx with the family's manifest); an entry
+ * is reused while the .onnx and manifest files keep their mtime and size and the session settings are unchanged.
+ * Users hold leases; a model nobody leases is disposed after a grace period, so editing a scene's path or checkpoint
+ * back and forth or reopening a scene does not reload the model. At most `maxIdle` unleased models stay loaded
+ * (least recently released first out), which bounds the memory a checkpoint slider or trend run leaves behind.
  */
 import * as fs from 'node:fs/promises';
 import type * as vscode from 'vscode';
@@ -35,6 +37,8 @@ export interface ModelStoreOptions {
   onError(message: string): void;
   /** How long an unleased model stays loaded (ms). */
   idleMs?: number;
+  /** How many unleased models stay loaded at most (default 8). */
+  maxIdle?: number;
 }
 
 async function fileStamp(p: string, missingOk: boolean): Promise<string> {
@@ -52,6 +56,8 @@ async function fileStamp(p: string, missingOk: boolean): Promise<string> {
 
 export class ModelStore implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  /** Loaded entries nobody leases, least recently released first. */
+  private readonly idle = new Set<Entry>();
   private settingsGeneration = 0;
   private disposed = false;
 
@@ -65,13 +71,14 @@ export class ModelStore implements vscode.Disposable {
       await fileStamp(files.manifestPath, true),
       this.settingsGeneration,
     ].join('|');
-    const key = files.onnxPath;
+    const key = `${files.onnxPath}\n${files.manifestPath}`;
     let entry = this.entries.get(key);
     if (!entry || entry.stamp !== stamp) {
       if (entry) this.retire(entry);
       entry = this.startLoad(key, stamp, files);
     }
     entry.refs++;
+    this.idle.delete(entry);
     if (entry.idleTimer) clearTimeout(entry.idleTimer);
     entry.idleTimer = undefined;
     let model: LoadedModel;
@@ -138,9 +145,17 @@ export class ModelStore implements vscode.Disposable {
     entry.idleTimer = setTimeout(() => {
       if (entry.refs === 0) this.retire(entry);
     }, this.options.idleMs ?? 60_000);
+    this.idle.delete(entry);
+    this.idle.add(entry);
+    const maxIdle = this.options.maxIdle ?? 8;
+    for (const oldest of this.idle) {
+      if (this.idle.size <= maxIdle) break;
+      this.retire(oldest);
+    }
   }
 
   private disposeEntry(entry: Entry): void {
+    this.idle.delete(entry);
     if (entry.unloaded) return;
     entry.unloaded = true;
     if (entry.idleTimer) clearTimeout(entry.idleTimer);

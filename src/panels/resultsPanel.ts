@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { parsePanelMessage } from '../../core/messageGuards';
-import { assertNever, type HostToPanel } from '../../core/protocol';
+import { assertNever, type HostToPanel, type PanelToHost } from '../../core/protocol';
 import type { LoopTimingLog, PanelName } from '../../core/loopTimings';
 import type { Log } from '../log';
 import type { PanelState } from '../sceneEditor/sceneRegistry';
@@ -28,6 +28,8 @@ export class ResultsPanel implements vscode.Disposable {
   private panelDisposables: vscode.Disposable[] = [];
   private loader: WebviewLoader | undefined;
   private last: HostToPanel = { type: 'empty', reason: 'Open a scene (*.perturber.json) to see results here.' };
+  /** The "Show along checkpoints" state, re-posted with `last` (a panel shows both). */
+  private lastTrend: HostToPanel = { type: 'checkpointTrend', modelId: null };
   /** The last frame the webview reported painted (for logs and timing checks). */
   lastPaintedFrame = -1;
 
@@ -36,6 +38,8 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly log: Log,
     private readonly timings: LoopTimingLog,
+    /** The panel's requests about the checkpoint trend (turn it on/off, save it). */
+    private readonly onTrendRequest?: (message: PanelToHost) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -75,6 +79,12 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.panel?.visible) void this.panel.webview.postMessage(message);
   }
 
+  /** Shows the checkpoint trend state now (if visible) and whenever the webview becomes visible or reloads. */
+  postTrend(message: HostToPanel): void {
+    this.lastTrend = message;
+    if (this.panel?.visible) void this.panel.webview.postMessage(message);
+  }
+
   dispose(): void {
     this.panel?.dispose();
     this.detach();
@@ -97,10 +107,15 @@ export class ResultsPanel implements vscode.Disposable {
       loader,
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidChangeViewState(({ webviewPanel }) => {
-        if (webviewPanel.visible) void webviewPanel.webview.postMessage(this.last);
+        if (webviewPanel.visible) this.repost(webviewPanel);
       }),
       panel.onDidDispose(() => this.detach()),
     );
+  }
+
+  private repost(panel: vscode.WebviewPanel): void {
+    void panel.webview.postMessage(this.last);
+    void panel.webview.postMessage(this.lastTrend);
   }
 
   /** Replaces a panel whose page never loaded with a new one in the same place. */
@@ -127,7 +142,11 @@ export class ResultsPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.loader?.ready();
-        if (this.panel) void this.panel.webview.postMessage(this.last);
+        if (this.panel) this.repost(this.panel);
+        return;
+      case 'checkpointTrend':
+      case 'saveCheckpointTrend':
+        void this.onTrendRequest?.(message);
         return;
       case 'painted':
         this.lastPaintedFrame = message.frameId;

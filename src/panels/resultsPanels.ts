@@ -3,9 +3,10 @@
  * registers the panels' serializers and the `perturber.showPredictions` / `perturber.showActivations` commands.
  */
 import * as vscode from 'vscode';
-import type { HostTiming, ModelPredictions } from '../../core/protocol';
+import type { HostTiming, HostToPanel, ModelPredictions, PanelToHost } from '../../core/protocol';
+import { registerCheckpointTrendCommands, saveCheckpointTrend, setCheckpointTrend } from '../commands/checkpointTrend';
 import type { LoopTimingLog } from '../../core/loopTimings';
-import type { Log } from '../log';
+import { errorMessage, type Log } from '../log';
 import type { PanelState, SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { ACTIVATIONS_KIND } from './activationsPanel';
 import { PREDICTIONS_KIND } from './predictionsPanel';
@@ -28,12 +29,31 @@ export class ResultsPanels implements vscode.Disposable {
     log: Log,
     timings: LoopTimingLog,
   ) {
-    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log, timings);
-    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log, timings);
+    // The panels' "Show along checkpoints" toggle and "Save CSV" button.
+    const trendRequest = async (message: PanelToHost): Promise<void> => {
+      try {
+        if (message.type === 'checkpointTrend') setCheckpointTrend(registry, message.modelId);
+        else if (message.type === 'saveCheckpointTrend') {
+          const files = await saveCheckpointTrend(registry);
+          void vscode.window.showInformationMessage(`Perturber: saved ${files.map((f) => vscode.workspace.asRelativePath(f)).join(' and ')}`);
+        }
+      } catch (error) {
+        log.warn(`checkpoint trend: ${errorMessage(error)}`);
+        void vscode.window.showErrorMessage(`Perturber: ${errorMessage(error)}`);
+      }
+    };
+    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log, timings, trendRequest);
+    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log, timings, trendRequest);
     this.disposables.push(
       this.predictions,
       this.activations,
-      registry.onDidChangeActive(() => this.showState(this.currentState())),
+      registry.onDidChangeActive(() => {
+        this.showState(this.currentState());
+        this.showTrend();
+      }),
+      registry.onDidChangeTrend((scene) => {
+        if (scene === registry.active) this.showTrend();
+      }),
       registry.onDidChangePanelState((scene) => {
         if (scene === registry.active) this.showState(scene.panelState());
       }),
@@ -47,6 +67,7 @@ export class ResultsPanels implements vscode.Disposable {
       ),
       vscode.commands.registerCommand('perturber.showPredictions', () => this.predictions.show({ preserveFocus: false, reveal: true })),
       vscode.commands.registerCommand('perturber.showActivations', () => this.activations.show({ preserveFocus: false, reveal: true })),
+      ...registerCheckpointTrendCommands(registry, () => this.showBoth(false)),
     );
   }
 
@@ -99,6 +120,13 @@ export class ResultsPanels implements vscode.Disposable {
 
   private currentState(): PanelState {
     return this.registry.active?.panelState() ?? NO_SCENE;
+  }
+
+  /** The active scene's "Show along checkpoints" state (off when no scene is open). */
+  private showTrend(): void {
+    const message: HostToPanel = this.registry.active?.trends.message() ?? { type: 'checkpointTrend', modelId: null };
+    this.predictions.postTrend(message);
+    this.activations.postTrend(message);
   }
 
   private showState(state: PanelState): void {

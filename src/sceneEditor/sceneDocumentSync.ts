@@ -6,6 +6,7 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import type { CheckpointFamily } from '../../core/checkpoints';
 import type { HostToScene, RenderSize } from '../../core/protocol';
 import { parseScene, type SceneParseResult } from '../../core/scene';
 import { sceneTextEdits } from '../../core/sceneUpgrade';
@@ -16,7 +17,9 @@ import { SceneResourceFiles } from './sceneResourceFiles';
 /** What the host adds to a `scene` message besides the parse: sizes to render and model problems. */
 export interface SceneHostState {
   renderSizes(): RenderSize[];
-  modelErrors(): { index: number; message: string }[];
+  modelErrors(): { index: number; message: string; field?: 'path' | 'checkpoint' }[];
+  /** `models[i].path` -> checkpoint family, for models whose manifest lists checkpoints. */
+  checkpointFamilies?(): Record<string, CheckpointFamily>;
 }
 
 /** Offset and length of the value at a JSON path, or of the nearest existing parent. */
@@ -82,6 +85,8 @@ export class SceneDocumentSync implements vscode.Disposable {
     };
     if (backgroundUri !== undefined) message.backgroundUri = backgroundUri;
     if (Object.keys(resources.uris).length > 0) message.resourceUris = resources.uris;
+    const families = this.host.checkpointFamilies?.() ?? {};
+    if (Object.keys(families).length > 0) message.checkpointFamilies = families;
     void this.webview.postMessage(message);
   }
 
@@ -134,10 +139,10 @@ export class SceneDocumentSync implements vscode.Disposable {
     const errors = this.host.modelErrors();
     if (errors.length === 0) return [];
     const text = this.document.getText();
-    return errors.map(({ index, message }) => ({
+    return errors.map(({ index, message, field = 'path' }) => ({
       message: `models[${index}]: ${message}`,
-      path: `models[${index}].path`,
-      ...locate(text, ['models', index, 'path']),
+      path: `models[${index}].${field}`,
+      ...locate(text, ['models', index, field]),
       severity: 'error' as const,
     }));
   }

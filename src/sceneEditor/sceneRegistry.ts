@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { FrameImage } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
 import type { FrameResults } from '../inference/framePipeline';
+import type { CheckpointTrends } from './checkpointTrends';
 import type { SceneModels } from './sceneModels';
 
 /** What the result panels show for a scene: its latest results, or why there are none. */
@@ -16,6 +17,8 @@ export interface OpenScene {
   readonly document: vscode.TextDocument;
   readonly panel: vscode.WebviewPanel;
   readonly models: SceneModels;
+  /** The scene's "Show along checkpoints" view. */
+  readonly trends: CheckpointTrends;
   /** The parsed scene (null while the file does not parse). */
   scene(): Scene | null;
   panelState(): PanelState;
@@ -29,12 +32,15 @@ export class SceneRegistry implements vscode.Disposable {
   private readonly scenes: OpenScene[] = [];
   private readonly activeChanged = new vscode.EventEmitter<OpenScene | undefined>();
   private readonly stateChanged = new vscode.EventEmitter<OpenScene>();
+  private readonly trendsChanged = new vscode.EventEmitter<OpenScene>();
   /** The most recent results of any scene, kept after its editor closes (for the API). */
   private latest: FrameResults | undefined;
 
   readonly onDidChangeActive = this.activeChanged.event;
   /** A scene has new results or a new reason for having none. */
   readonly onDidChangePanelState = this.stateChanged.event;
+  /** A scene's "Show along checkpoints" view was turned on or off, or has a new result. */
+  readonly onDidChangeTrend = this.trendsChanged.event;
 
   get active(): OpenScene | undefined {
     return this.scenes[this.scenes.length - 1];
@@ -72,6 +78,11 @@ export class SceneRegistry implements vscode.Disposable {
     this.stateChanged.fire(scene);
   }
 
+  /** Called by a scene when its checkpoint trend changed. */
+  trendChanged(scene: OpenScene): void {
+    this.trendsChanged.fire(scene);
+  }
+
   /** The active scene's latest results, else the latest of any scene. */
   latestResults(): FrameResults | undefined {
     return this.active?.lastResults ?? this.latest;
@@ -80,5 +91,6 @@ export class SceneRegistry implements vscode.Disposable {
   dispose(): void {
     this.activeChanged.dispose();
     this.stateChanged.dispose();
+    this.trendsChanged.dispose();
   }
 }

@@ -14,8 +14,10 @@ import type { ModelLocator } from '../inference/modelLocator';
 import type { ModelStore } from '../inference/modelStore';
 import type { LoopTimingLog } from '../../core/loopTimings';
 import type { Log } from '../log';
+import { CheckpointTrends } from './checkpointTrends';
 import { SceneDocumentSync } from './sceneDocumentSync';
 import { SceneModels } from './sceneModels';
+import { modelStatus } from './sceneStatus';
 import type { OpenScene, PanelState, SceneRegistry } from './sceneRegistry';
 
 export interface SceneServices {
@@ -31,6 +33,8 @@ export interface SceneServices {
 
 export class SceneSession implements OpenScene, vscode.Disposable {
   readonly models: SceneModels;
+  /** "Show along checkpoints" (off by default). */
+  readonly trends: CheckpointTrends;
   private readonly sync: SceneDocumentSync;
   private readonly pipeline: FramePipeline;
   private readonly disposables: vscode.Disposable[] = [];
@@ -54,7 +58,16 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     this.sync = new SceneDocumentSync(document, panel.webview, services.diagnostics, {
       renderSizes: () => this.models.renderSizes(),
       modelErrors: () => this.models.errors(),
+      checkpointFamilies: () => this.models.families(),
     }, log);
+    this.trends = new CheckpointTrends({
+      store: services.store,
+      models: this.models,
+      sceneName: () => this.sceneName(),
+      topK: () => readConfig().topK,
+      onChange: () => services.registry.trendChanged(this),
+      onError: (message) => log.error(`${this.fileName()}: ${message}`),
+    });
     this.pipeline = new FramePipeline(
       {
         models: () => this.models.frameModels(),
@@ -66,6 +79,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         this.results = results;
         services.timings.frameDone(results.frameId, results.webview, results.timing);
         services.registry.panelStateChanged(this);
+        this.trends.frameDone(results.frameId);
       },
       (frameId, totalMs) => this.sync.post({ type: 'frameDone', frameId, totalMs }),
       (message) => log.error(`${this.fileName()}: ${message}`),
@@ -75,9 +89,11 @@ export class SceneSession implements OpenScene, vscode.Disposable {
           if (this.modelInputWanted) this.sync.post({ type: 'modelInput', frameId, images: images() });
         },
         onPerturbationProblems: (problems) => this.perturbationProblems(problems),
+        onModelImages: (frameId, find) => this.trends.frameInputs(frameId, find),
       },
     );
     this.disposables.push(
+      this.trends,
       this.models,
       this.sync,
       this.sync.onDidParse(({ scene }) => {
@@ -171,22 +187,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   }
 
   private postStatus(): void {
-    const errors = this.models.errors();
-    let text: string;
-    let level: 'info' | 'error' = 'info';
-    if (!vscode.workspace.isTrusted && errors.length > 0) {
-      text = 'Untrusted workspace: model files are not loaded';
-      level = 'error';
-    } else if (errors.length > 0) {
-      text = errors.map((e) => `models[${e.index}]: ${e.message}`).join('\n');
-      level = 'error';
-    } else if (this.models.loading) {
-      text = 'Loading models…';
-    } else if (this.models.count === 0) {
-      text = 'No models in this scene';
-    } else {
-      text = this.models.frameModels().map((m) => `${m.id}: ${m.model?.manifest.displayName ?? '…'}`).join(' · ');
-    }
+    const { level, text } = modelStatus(this.models, vscode.workspace.isTrusted);
     if (text === this.lastStatus) return;
     this.lastStatus = text;
     this.sync.post({ type: 'status', level, text });

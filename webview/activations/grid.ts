@@ -112,7 +112,7 @@ export class ActivationGrid {
   }
 
   private paintModel(model: ModelActivations, view: ModelView, scale: ColorScale): void {
-    view.name.textContent = model.displayName;
+    view.name.textContent = model.checkpoint ? `${model.displayName} · checkpoint ${model.checkpoint.label}` : model.displayName;
     view.name.title = `${model.displayName} (id "${model.id}")`;
     view.error.hidden = model.error === undefined;
     view.error.textContent = model.error ?? '';

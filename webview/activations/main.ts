@@ -2,18 +2,21 @@
  * Activations panel: per model a column; per watched layer a grid of neuron heatmaps with their mean activation.
  * `#color-scale` chooses one colour scale per layer (compare neurons) or per neuron (see each one's pattern).
  */
-import { assertNever, type HostToPanel, type PanelToHost } from '../../core/protocol';
+import { assertNever, type CheckpointTrend, type HostToPanel, type PanelToHost } from '../../core/protocol';
 import { el, mountRoot } from '../shared/dom';
 import { EmptyView, PanelHeader, markFrame, reportPainted, stateSaver } from '../shared/panel';
+import { TrendSection } from '../shared/trendSection';
 import { connect } from '../shared/vscodeApi';
-import { ActivationGrid, type ColorScale } from './grid';
+import { ActivationGrid, formatActivation, type ColorScale } from './grid';
 import { decodeActivations, encodeActivations, type ActivationsMessage, type StoredActivations } from './stateCodec';
 
 type EmptyMessage = Extract<HostToPanel, { type: 'empty' }>;
+type TrendMessage = Extract<HostToPanel, { type: 'checkpointTrend' }>;
 
 interface ActivationsState {
   last?: StoredActivations | EmptyMessage;
   colorScale: ColorScale;
+  trend?: TrendMessage;
 }
 
 const channel = connect<PanelToHost, HostToPanel, ActivationsState>();
@@ -34,7 +37,11 @@ const header = new PanelHeader(el('label', { class: 'color-scale' }, 'Colour sca
 const columnsElement = el('div', { id: 'models', class: 'columns' });
 const empty = new EmptyView(columnsElement);
 const grid = new ActivationGrid(columnsElement);
-mountRoot().append(header.element, empty.element, columnsElement);
+let trendMessage: TrendMessage = { type: 'checkpointTrend', modelId: null };
+const hideTrend = el('button', { id: 'trend-off', type: 'button', title: 'Stop running every checkpoint on each frame' }, 'Hide');
+const trendView = new TrendSection('Mean activation of each watched neuron', { format: formatActivation }, hideTrend);
+hideTrend.addEventListener('click', () => channel.post({ type: 'checkpointTrend', modelId: null }));
+mountRoot().append(header.element, empty.element, columnsElement, trendView.element);
 empty.show('Waiting for results…');
 
 scaleSelect.addEventListener('change', () => {
@@ -60,6 +67,10 @@ channel.onMessage((message) => {
       showEmpty(message);
       persist();
       break;
+    case 'checkpointTrend':
+      showTrend(message);
+      persist();
+      break;
     case 'predictions':
       break; // the predictions panel's message
     default:
@@ -75,6 +86,7 @@ if (saved?.last?.type === 'activations') {
   lastEmpty = saved.last;
   showEmpty(saved.last);
 }
+if (saved?.trend) showTrend(saved.trend);
 channel.post({ type: 'ready' });
 
 function render(message: ActivationsMessage): void {
@@ -87,6 +99,15 @@ function render(message: ActivationsMessage): void {
   grid.render(message.models, colorScale);
 }
 
+function trendSeries(trend: CheckpointTrend) {
+  return trend.neurons.map((n) => ({ label: `${n.layer} #${n.neuron}`, values: n.means }));
+}
+
+function showTrend(message: TrendMessage): void {
+  trendMessage = message;
+  trendView.show(message.modelId, message.trend, trendSeries);
+}
+
 function showEmpty(message: EmptyMessage): void {
   header.clear();
   empty.show(message.reason);
@@ -96,5 +117,6 @@ function persist(): void {
   const message = last;
   const emptyMessage = lastEmpty;
   const scale = colorScale;
-  saveState(() => ({ last: message ? encodeActivations(message) : emptyMessage, colorScale: scale }));
+  const trend = trendMessage;
+  saveState(() => ({ last: message ? encodeActivations(message) : emptyMessage, colorScale: scale, trend }));
 }

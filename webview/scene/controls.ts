@@ -5,12 +5,14 @@
  * `update(scene)` shows the document's values, leaving alone any control the user is dragging.
  */
 import { SCENE_CONTROL_GROUPS } from '../../core/sceneControls';
-import type { Scene, SceneModel } from '../../core/sceneTypes';
+import type { CheckpointFamily } from '../../core/checkpoints';
+import type { Scene } from '../../core/sceneTypes';
 import { el } from '../shared/dom';
 import { BackgroundControls } from './backgroundControls';
 import { valueAt } from './liveEdits';
 import { MaterialControls } from './materialControls';
-import { NumericControl, helpText, type EditSink } from './numericControl';
+import { ModelList } from './modelList';
+import { NumericControl, type EditSink } from './numericControl';
 import { ObjectControls } from './objectControls';
 import { PerturbationControls } from './perturbationControls';
 import type { PerturbationOpInfo } from '../../core/protocol';
@@ -24,7 +26,7 @@ export class ControlsPanel {
   private readonly material: MaterialControls;
   private readonly background: BackgroundControls;
   private readonly perturbations: PerturbationControls;
-  private readonly models: HTMLElement;
+  private readonly models: ModelList;
   private isDisabled = false;
   private scene: Scene | null = null;
 
@@ -33,7 +35,7 @@ export class ControlsPanel {
     this.material = new MaterialControls(sink, isHolding);
     this.background = new BackgroundControls(sink, isHolding);
     this.perturbations = new PerturbationControls(sink, isHolding);
-    this.models = el('div', { class: 'models' });
+    this.models = new ModelList(sink, isHolding);
     /** Each group's non-numeric rows go above its sliders. */
     const rowsAbove: Record<string, HTMLElement> = {
       Object: this.object.objectRows,
@@ -59,8 +61,13 @@ export class ControlsPanel {
     }
     this.element.append(
       el('section', { class: 'group', 'data-group': 'Perturbations' }, el('h3', {}, 'Perturbations'), this.perturbations.rows),
-      el('section', { class: 'group' }, el('h3', {}, 'Models'), this.models),
+      el('section', { class: 'group', 'data-group': 'Models' }, el('h3', {}, 'Models'), this.models.element),
     );
+  }
+
+  /** The checkpoint families of the scene's models (the `scene` message's `checkpointFamilies`); call before update. */
+  setCheckpointFamilies(families: Record<string, CheckpointFamily> | undefined): void {
+    this.models.setFamilies(families);
   }
 
   /** The perturbation ops the host offers (its `perturbationOps` message). */
@@ -80,7 +87,7 @@ export class ControlsPanel {
     this.background.update(scene);
     this.perturbations.update(scene);
     this.showMorphAmount();
-    this.showModels(scene.models);
+    this.models.update(scene.models);
   }
 
   /** Shows a value changed outside the controls (dragging in the view) while the document catches up. */
@@ -95,6 +102,7 @@ export class ControlsPanel {
     this.material.disabled = value;
     this.background.disabled = value;
     this.perturbations.disabled = value;
+    this.models.disabled = value;
     this.showMorphAmount();
     this.element.classList.toggle('disabled', value);
   }
@@ -105,27 +113,5 @@ export class ControlsPanel {
     const morphing = object?.kind === 'builtin' && object.morph !== null;
     const control = this.numeric.find((c) => c.path === MORPH_AMOUNT);
     if (control) control.disabled = this.isDisabled || !morphing;
-  }
-
-  private showModels(models: readonly SceneModel[]): void {
-    this.models.replaceChildren();
-    if (models.length === 0) {
-      this.models.append(el('p', { class: 'hint' }, 'No models yet. Add one with "Perturber: Add Model" or in the JSON ("models").'));
-      return;
-    }
-    const list = el('ul', { class: 'model-list', title: helpText('The image classifiers run on every rendered frame.', 'models') });
-    for (const model of models) {
-      const layers = model.watch.length;
-      list.append(
-        el(
-          'li',
-          { 'data-model-id': model.id },
-          el('span', { class: 'model-id' }, model.id),
-          el('span', { class: 'model-path', title: model.path }, model.path),
-          el('span', { class: 'model-watch' }, layers === 0 ? 'no layers watched' : `${layers} layer${layers === 1 ? '' : 's'} watched`),
-        ),
-      );
-    }
-    this.models.append(list);
   }
 }

@@ -146,6 +146,7 @@ function onScene(message: Extract<HostToScene, { type: 'scene' }>): void {
       retryLoads = true;
       status.setNote('');
     }
+    controls.setCheckpointFamilies(message.checkpointFamilies);
     controls.update(shown);
     controls.disabled = false;
     controls.element.hidden = false;
