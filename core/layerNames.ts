@@ -1,29 +1,47 @@
 /**
  * Human layer names for known model families, found from the graph's own tensor and node names: torchvision
- * GoogLeNet, ResNet and MobileNetV2 (torch.onnx scoped names such as `/layer1/layer1.0/relu_1/Relu_output_0`) and
- * the TF-slim MobileNets V1/V2 (TFLite or tf2onnx conversions, `MobilenetV2_expanded_conv_3_add`). Add Model
- * writes the result into the proposed manifest's `layerAliases`; any other graph keeps the generic layer list
- * (every candidate by its tensor name, op type and shape).
+ * GoogLeNet, ResNet and MobileNetV2 (torch.onnx scoped names such as `/layer1/layer1.0/relu_1/Relu_output_0`), the
+ * TF-slim MobileNets V1/V2 (TFLite or tf2onnx conversions, `MobilenetV2_expanded_conv_3_add`), and the ONNX model
+ * zoo's Caffe GoogLeNet (`inception_4a/output_1`) and MXNet Gluon ResNet-v2 / MobileNetV2 (`resnetv24_stage3__plus5`,
+ * `mobilenetv20_features_linearbottleneck7_elemwise_add0`). Add Model and Download Model write the result into the
+ * manifest's `layerAliases`; any other graph keeps the generic layer list (every candidate by its tensor name, op
+ * type and shape).
  */
 import type { LayerInfo, ModelInputSpec, ModelManifest } from './manifestTypes';
 import type { LayerCandidate } from './onnxGraph';
 
 export type LayerFamily = 'googlenet' | 'resnet' | 'mobilenet_v1' | 'mobilenet_v2' | 'generic';
 
+/** Where a graph's names come from: the exporter whose naming scheme was recognised ('' for generic graphs). */
+export type LayerSource = 'torchvision' | 'tf-slim' | 'caffe' | 'gluon' | '';
+
+/** Preprocessing a source's ImageNet models were trained with: range, mean/std and, when not RGB, channel order. */
+export type SourceInput = Pick<ModelInputSpec, 'range' | 'mean' | 'std'> & Partial<Pick<ModelInputSpec, 'channelOrder'>>;
+
 export interface LayerNaming {
   family: LayerFamily;
-  /** Where the names come from: 'torchvision', 'tf-slim' or '' (generic). */
-  source: 'torchvision' | 'tf-slim' | '';
+  source: LayerSource;
   /** Alias -> tensor, primary names first (in graph order), then synonyms (e.g. Lucid's `mixed4a`). */
   aliases: Record<string, string>;
-  /** The preprocessing every model of this source was trained with (range, mean, std); absent when unknown. */
-  input?: Pick<ModelInputSpec, 'range' | 'mean' | 'std'>;
+  /** The preprocessing every model of this source was trained with (SOURCE_INPUT); absent when unknown. */
+  input?: SourceInput;
 }
 
-const IMAGENET_MEAN_STD: Pick<ModelInputSpec, 'range' | 'mean' | 'std'> = {
-  range: [0, 1], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+/**
+ * Per source: torchvision and MXNet Gluon use [0, 1] with the ImageNet mean/std; TF-slim [-1, 1]; Caffe's BVLC models
+ * take BGR bytes minus the BGR mean (the zoo's GoogLeNet README).
+ */
+export const SOURCE_INPUT: Readonly<Record<Exclude<LayerSource, ''>, SourceInput>> = {
+  torchvision: { range: [0, 1], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  gluon: { range: [0, 1], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  'tf-slim': { range: [-1, 1], mean: [0, 0, 0], std: [1, 1, 1] },
+  caffe: { range: [0, 255], mean: [103.939, 116.779, 123.68], std: [1, 1, 1], channelOrder: 'BGR' },
 };
-const TF_SLIM_INPUT: Pick<ModelInputSpec, 'range' | 'mean' | 'std'> = { range: [-1, 1], mean: [0, 0, 0], std: [1, 1, 1] };
+
+function sourceInput(source: Exclude<LayerSource, ''>): SourceInput {
+  const { range, mean, std, channelOrder } = SOURCE_INPUT[source];
+  return { range: [...range], mean: [...mean], std: [...std], ...(channelOrder ? { channelOrder } : {}) };
+}
 
 /**
  * The module path torch.onnx (1.13+) records: `/layer1/layer1.0/relu_1/Relu_output_0` (or the node name
@@ -54,16 +72,38 @@ function add(aliases: Record<string, string>, name: string, found: { candidate: 
 
 const INCEPTION_BLOCKS = ['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'];
 
+/**
+ * GoogLeNet's names: the stem convolutions conv1..conv3 (7x7, 1x1 reduce, 3x3) and the blocks inception3a..5b, then
+ * the same tensors in Lucid's InceptionV1 vocabulary (the seed paper's): conv2d0..2 and mixed3a..5b.
+ */
+function googlenetAliases(stem: readonly (LayerCandidate | undefined)[], block: (b: string) => LayerCandidate | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  stem.forEach((c, i) => add(out, `conv${i + 1}`, c));
+  for (const b of INCEPTION_BLOCKS) add(out, `inception${b}`, block(b));
+  stem.forEach((c, i) => add(out, `conv2d${i}`, c));
+  for (const b of INCEPTION_BLOCKS) add(out, `mixed${b}`, block(b));
+  return out;
+}
+
 function googlenet(scoped: Scoped[], tops: Set<string>): Record<string, string> | undefined {
   if (!INCEPTION_BLOCKS.every((b) => tops.has(`inception${b}`)) || !tops.has('conv1')) return undefined;
-  const out: Record<string, string> = {};
-  const top = (name: string) => lastWhere(scoped, (s) => s.path[0] === name);
-  for (const name of ['conv1', 'conv2', 'conv3']) add(out, name, top(name));
-  for (const b of INCEPTION_BLOCKS) add(out, `inception${b}`, top(`inception${b}`));
-  // Lucid's InceptionV1 vocabulary (the seed paper's): conv2d0..2 are the stem convolutions, mixed3a.. the blocks.
-  ['conv1', 'conv2', 'conv3'].forEach((name, i) => add(out, `conv2d${i}`, top(name)));
-  for (const b of INCEPTION_BLOCKS) add(out, `mixed${b}`, top(`inception${b}`));
-  return out;
+  const top = (name: string) => lastWhere(scoped, (s) => s.path[0] === name)?.candidate;
+  return googlenetAliases(['conv1', 'conv2', 'conv3'].map(top), (b) => top(`inception${b}`));
+}
+
+/**
+ * Caffe BVLC GoogLeNet through Caffe2 (the ONNX zoo's googlenet-7): `conv1/relu_7x7_1`, `conv2/relu_3x3_reduce_1`,
+ * `conv2/relu_3x3_1`, `inception_3a/output_1` (each block's Concat). Caffe's conv2 scope holds torchvision's conv2
+ * (the 1x1 reduce) and conv3 (the 3x3).
+ */
+function caffeGooglenet(candidates: readonly LayerCandidate[]): Record<string, string> | undefined {
+  const scope = (c: LayerCandidate) => /^([a-z0-9_]+)\//.exec(c.tensor)?.[1];
+  const scopes = new Set(candidates.map(scope));
+  if (!INCEPTION_BLOCKS.every((b) => scopes.has(`inception_${b}`)) || !scopes.has('conv1') || !scopes.has('conv2')) return undefined;
+  const last = (name: string, also: (c: LayerCandidate) => boolean = () => true) => lastWhere(candidates, (c) => scope(c) === name && also(c));
+  const reduce = (c: LayerCandidate) => c.tensor.includes('reduce');
+  const stem = [last('conv1'), last('conv2', reduce), last('conv2', (c) => !reduce(c))];
+  return googlenetAliases(stem, (b) => last(`inception_${b}`));
 }
 
 function resnet(scoped: Scoped[], tops: Set<string>): Record<string, string> | undefined {
@@ -80,6 +120,28 @@ function resnet(scoped: Scoped[], tops: Set<string>): Record<string, string> | u
   return out;
 }
 
+/**
+ * MXNet Gluon ResNet-v2 (the ONNX zoo's resnet*-v2-7), in torchvision's vocabulary: `conv1` = the stem after its
+ * ReLU (`resnetv24_relu0_fwd`, before `pool0`), `layerK.B` = block B's residual sum `resnetv24_stageK__plusB` (v2 is
+ * pre-activation: the sum is the block's output), `layerK` = the stage's last block.
+ */
+function gluonResnet(candidates: readonly LayerCandidate[]): Record<string, string> | undefined {
+  const prefix = candidates.map((c) => /^(resnetv2\d*)_stage1_/.exec(c.tensor)?.[1]).find((p) => p !== undefined);
+  if (prefix === undefined) return undefined;
+  const plus = new RegExp(`^${prefix}_stage([1-4])__plus(\\d+)$`);
+  const blocks = candidates.flatMap((c) => {
+    const m = plus.exec(c.tensor);
+    return m ? [{ candidate: c, stage: Number(m[1]), block: Number(m[2]) }] : [];
+  });
+  if (![1, 2, 3, 4].every((k) => blocks.some((b) => b.stage === k))) return undefined;
+  const firstStage = candidates.findIndex((c) => c.tensor.startsWith(`${prefix}_stage`));
+  const out: Record<string, string> = {};
+  add(out, 'conv1', lastWhere(candidates.slice(0, firstStage), (c) => c.tensor.startsWith(`${prefix}_`) && !/Pool$/.test(c.opType)));
+  for (let k = 1; k <= 4; k++) add(out, `layer${k}`, lastWhere(blocks, (b) => b.stage === k)?.candidate);
+  for (const b of blocks) add(out, `layer${b.stage}.${b.block}`, b.candidate);
+  return out;
+}
+
 /** torchvision mobilenet_v2: features.0 stem, features.1..17 inverted residual blocks, features.18 last conv. */
 function torchMobilenetV2(scoped: Scoped[]): Record<string, string> | undefined {
   const feature = (i: number) => scoped.filter((s) => s.path[0] === 'features' && s.path[1] === `features.${i}`);
@@ -92,6 +154,35 @@ function torchMobilenetV2(scoped: Scoped[]): Record<string, string> | undefined 
   blocks.forEach((b, i) => add(out, `block_${i}`, last(b)));
   add(out, 'conv_last', last(feature(18)));
   for (let i = 0; i <= 18; i++) add(out, `features.${i}`, last(feature(i)));
+  return out;
+}
+
+/**
+ * MXNet Gluon MobileNetV2 (the ONNX zoo's mobilenetv2-7), in the same vocabulary as the other MobileNetV2s: `conv0`
+ * (the stem's activation, `mobilenetv20_features_relu0_fwd`), `block_0..block_16` (the last map of each
+ * `linearbottleneckN`: its residual sum or its projection), `conv_last` (`..._features_relu1_fwd`), then the Gluon
+ * block names `linearbottleneck0..16` as synonyms.
+ */
+function gluonMobilenetV2(candidates: readonly LayerCandidate[]): Record<string, string> | undefined {
+  const prefix = candidates.map((c) => /^(mobilenetv2\d*)_features_linearbottleneck0_/.exec(c.tensor)?.[1]).find((p) => p !== undefined);
+  if (prefix === undefined) return undefined;
+  const features = `${prefix}_features_`;
+  const blockRe = new RegExp(`^${features}linearbottleneck(\\d+)_`);
+  const blockOf = candidates.map((c) => blockRe.exec(c.tensor)?.[1]);
+  // Each block's output is its last map; the stem and the head are the last maps outside any block before / after them.
+  const blocks = new Map<string, LayerCandidate>();
+  candidates.forEach((c, i) => blockOf[i] !== undefined && blocks.set(blockOf[i]!, c));
+  const first = blockOf.findIndex((b) => b !== undefined);
+  const end = blockOf.length - [...blockOf].reverse().findIndex((b) => b !== undefined);
+  const outside = (c: LayerCandidate) => c.tensor.startsWith(features) && !blockRe.test(c.tensor) && !/Pool$/.test(c.opType);
+  const stem = lastWhere(candidates.slice(0, first), outside);
+  const head = lastWhere(candidates.slice(end), outside);
+  if (!stem || !head) return undefined;
+  const out: Record<string, string> = {};
+  add(out, 'conv0', stem);
+  [...blocks.values()].forEach((c, i) => add(out, `block_${i}`, c));
+  add(out, 'conv_last', head);
+  for (const [b, c] of blocks) add(out, `linearbottleneck${b}`, c);
   return out;
 }
 
@@ -145,26 +236,35 @@ export function proposeLayerNames(candidates: readonly LayerCandidate[]): LayerN
     ['mobilenet_v2', torchMobilenetV2(scoped)],
   ];
   for (const [family, aliases] of torch) {
-    if (aliases) return { family, source: 'torchvision', aliases, input: { ...IMAGENET_MEAN_STD } };
+    if (aliases) return { family, source: 'torchvision', aliases, input: sourceInput('torchvision') };
   }
   const tf = tfMobilenet(candidates);
-  if (tf) return { ...tf, source: 'tf-slim', input: { ...TF_SLIM_INPUT } };
+  if (tf) return { ...tf, source: 'tf-slim', input: sourceInput('tf-slim') };
+  const zoo: [LayerFamily, Exclude<LayerSource, ''>, Record<string, string> | undefined][] = [
+    ['googlenet', 'caffe', caffeGooglenet(candidates)],
+    ['resnet', 'gluon', gluonResnet(candidates)],
+    ['mobilenet_v2', 'gluon', gluonMobilenetV2(candidates)],
+  ];
+  for (const [family, source, aliases] of zoo) {
+    if (aliases) return { family, source, aliases, input: sourceInput(source) };
+  }
   return { family: 'generic', source: '', aliases: {} };
 }
 
 const FAMILY_NAMES: Record<LayerFamily, string> = {
   googlenet: 'GoogLeNet (Inception-V1)', resnet: 'ResNet', mobilenet_v1: 'MobileNet V1', mobilenet_v2: 'MobileNet V2', generic: '',
 };
+const SOURCE_NAMES: Record<LayerSource, string> = { torchvision: 'torchvision', 'tf-slim': 'TF-slim', caffe: 'Caffe', gluon: 'MXNet Gluon', '': '' };
 
-/** 'torchvision GoogLeNet (Inception-V1)', 'TF-slim MobileNet V2', or '' for a graph of no known family. */
-export function familyTitle(naming: LayerNaming): string {
+/** 'torchvision GoogLeNet (Inception-V1)', 'TF-slim MobileNet V2', 'Caffe GoogLeNet ...', or '' for no known family. */
+export function familyTitle(naming: Pick<LayerNaming, 'family' | 'source'>): string {
   if (naming.family === 'generic') return '';
-  return `${naming.source === 'tf-slim' ? 'TF-slim' : naming.source} ${FAMILY_NAMES[naming.family]}`;
+  return `${SOURCE_NAMES[naming.source]} ${FAMILY_NAMES[naming.family]}`;
 }
 
 /**
  * A proposed manifest (core/manifest.ts `proposeManifest`) completed with what a known family implies: its layer
- * aliases and the preprocessing of its source (torchvision: [0, 1] with ImageNet mean/std; TF-slim: [-1, 1]).
+ * aliases and the preprocessing of its source (SOURCE_INPUT).
  * Aliases already in the manifest win.
  */
 export function withLayerNames(manifest: ModelManifest, naming: LayerNaming): ModelManifest {

@@ -6,8 +6,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../schemas/model.schema.json';
 import { checkpointPathProblem } from './checkpoints';
+import { proposeLayerNames, withLayerNames, type LayerNaming } from './layerNames';
 import type { ModelManifest } from './manifestTypes';
-import type { OnnxModelInfo, OnnxTensorInfo } from './onnxGraph';
+import type { LayerCandidate, OnnxModelInfo, OnnxTensorInfo } from './onnxGraph';
 
 /** The JSON schema of model manifests (schemas/model.schema.json). */
 export const MODEL_SCHEMA = schema;
@@ -67,7 +68,7 @@ function staticSize(dim: OnnxTensorInfo['dims'][number] | undefined): number | u
 }
 
 /** The image input: the first 4-D float input with 3 channels first (NCHW) or last (NHWC). */
-function imageInput(info: OnnxModelInfo): { tensor: OnnxTensorInfo; layout: 'NCHW' | 'NHWC' } | undefined {
+export function imageInput(info: { inputs: readonly OnnxTensorInfo[] }): { tensor: OnnxTensorInfo; layout: 'NCHW' | 'NHWC' } | undefined {
   for (const tensor of info.inputs) {
     if (tensor.elemType !== 'float32' || tensor.dims.length !== 4) continue;
     if (tensor.dims[1] === 3) return { tensor, layout: 'NCHW' };
@@ -105,4 +106,17 @@ export function proposeManifest(info: OnnxModelInfo, displayName: string): Model
     labelOffset: 0,
     layerAliases: {},
   };
+}
+
+/**
+ * `proposeManifest` completed with what the graph's family implies (core/layerNames.ts: layer aliases and the
+ * family's preprocessing): the manifest Add Model writes, and the one a model without a manifest file runs with.
+ */
+export function proposeNamedManifest(
+  info: OnnxModelInfo,
+  candidates: readonly LayerCandidate[],
+  displayName: string,
+): { manifest: ModelManifest; naming: LayerNaming } {
+  const naming = proposeLayerNames(candidates);
+  return { manifest: withLayerNames(proposeManifest(info, displayName), naming), naming };
 }

@@ -9,20 +9,16 @@
  * redirects an LFS file to media.githubusercontent.com, which serves the real bytes (raw.githubusercontent.com
  * would serve the pointer). Pinning the commit keeps URL and checksum consistent even if the zoo moves files again
  * (it moved them under `validated/` in 2024). Preprocessing, tensor names and licences are from each model's
- * README in the zoo (cited per entry).
+ * README in the zoo (cited per entry). Layer names are not listed here: core/layerNames.ts recognises each entry's
+ * family in the downloaded graph (`layers` says which it must find) and proposes the aliases, as Add Model does.
  */
+import { familyTitle, proposeLayerNames, SOURCE_INPUT, type LayerNaming } from './layerNames';
+import { imageInput } from './manifest';
 import type { ModelManifest } from './manifestTypes';
-import type { OnnxTensorInfo } from './onnxGraph';
+import type { LayerCandidate, OnnxTensorInfo } from './onnxGraph';
 
 /** The 1000 ImageNet class names shipped in the extension (models/labels/), copied beside each download. */
 export const IMAGENET_LABELS_FILE = 'imagenet1000.txt';
-
-/** A layer alias found by name in the downloaded graph: the last layer tensor whose name matches `pattern`. */
-export interface AliasPattern {
-  alias: string;
-  /** Regular expression source, matched against the graph's layer tensors (see core/onnxGraph layerCandidates). */
-  pattern: string;
-}
 
 export interface CatalogEntry {
   id: string;
@@ -41,18 +37,16 @@ export interface CatalogEntry {
   /** The manifest without labels (always the shipped ImageNet list, offset 0) and without layer aliases. */
   input: ModelManifest['input'];
   output: ModelManifest['output'];
-  aliases: AliasPattern[];
+  /** The naming core/layerNames.ts must recognise in the graph; its aliases become the manifest's. */
+  layers: Pick<LayerNaming, 'family' | 'source'>;
 }
 
 const ZOO = 'https://github.com/onnx/models';
-const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
-const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
-
-/** ResNet stages as torchvision names them (`layer1..4`), found in MXNet Gluon names `resnetv2N_stageK_...`. */
-const RESNET_V2_ALIASES: AliasPattern[] = [
-  { alias: 'stem', pattern: '^resnetv2\\d*_pool0_' },
-  ...[1, 2, 3, 4].map((k) => ({ alias: `layer${k}`, pattern: `^resnetv2\\d*_stage${k}_` })),
-];
+/** A 224 px NCHW input of the given name with a source's preprocessing (RGB unless the source says otherwise). */
+const input224 = (name: string, source: keyof typeof SOURCE_INPUT): ModelManifest['input'] => ({
+  name, width: 224, height: 224, layout: 'NCHW', channelOrder: 'RGB', ...SOURCE_INPUT[source],
+});
+const GLUON_RESNET = { family: 'resnet', source: 'gluon' } as const;
 
 export const MODEL_CATALOG: readonly CatalogEntry[] = [
   {
@@ -71,17 +65,10 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sha256: '5725ccfd90845735ce5897faf7843c3f9b13acda3c4f3bff82cb21c9337c9de8',
     licence: 'BSD-3-Clause',
     homepage: `${ZOO}/tree/main/validated/vision/classification/inception_and_googlenet/googlenet`,
-    input: {
-      name: 'data_0', width: 224, height: 224, layout: 'NCHW', channelOrder: 'BGR',
-      range: [0, 255], mean: [103.939, 116.779, 123.68], std: [1, 1, 1],
-    },
+    input: input224('data_0', 'caffe'),
     // The README names the output prob_0; the name actually in the graph is taken at download time.
     output: { name: 'prob_0', kind: 'probabilities' },
-    aliases: [
-      { alias: 'conv1', pattern: '^conv1/' },
-      { alias: 'conv2', pattern: '^conv2/' },
-      ...['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'].map((b) => ({ alias: `inception${b}`, pattern: `^inception_${b}/output` })),
-    ],
+    layers: { family: 'googlenet', source: 'caffe' },
   },
   {
     // Pointer: onnx/models@b9a54e89508f101a1611cd64f4ef56b9cb62c7cf vision/classification/resnet/model/resnet50-v2-7.onnx
@@ -97,9 +84,9 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sha256: '1e80e8a7c8eec8e8b20c440d7dd7f2f8590779c7c2859dc4514870dc463845d3',
     licence: 'Apache-2.0',
     homepage: `${ZOO}/tree/main/validated/vision/classification/resnet`,
-    input: { name: 'data', width: 224, height: 224, layout: 'NCHW', channelOrder: 'RGB', range: [0, 1], mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    input: input224('data', 'gluon'),
     output: { name: 'resnetv24_dense0_fwd', kind: 'logits' },
-    aliases: RESNET_V2_ALIASES,
+    layers: GLUON_RESNET,
   },
   {
     // Pointer: onnx/models@2a67a85e670e61bf9819e9df6dae3771974552ff validated/vision/classification/resnet/model/resnet18-v2-7.onnx
@@ -113,10 +100,10 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sha256: '3b4d048057854022232aa20bf68262e31718ab7119a17f920b8a2dc1433f824b',
     licence: 'Apache-2.0',
     homepage: `${ZOO}/tree/main/validated/vision/classification/resnet`,
-    input: { name: 'data', width: 224, height: 224, layout: 'NCHW', channelOrder: 'RGB', range: [0, 1], mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    input: input224('data', 'gluon'),
     // Gluon numbers the network prefix per process; the graph's real output name is taken at download time.
     output: { name: 'resnetv22_dense0_fwd', kind: 'logits' },
-    aliases: RESNET_V2_ALIASES,
+    layers: GLUON_RESNET,
   },
   {
     // Pointer: onnx/models@13fcb614fdedcc09864c0691c080ccf82ca3b85b vision/classification/mobilenet/model/mobilenetv2-7.onnx
@@ -132,12 +119,9 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sha256: 'c1c513582d56afceff8516c73804e484c81c6a830712ab6d682253f4a3cd042f',
     licence: 'Apache-2.0',
     homepage: `${ZOO}/tree/main/validated/vision/classification/mobilenet`,
-    input: { name: 'data', width: 224, height: 224, layout: 'NCHW', channelOrder: 'RGB', range: [0, 1], mean: IMAGENET_MEAN, std: IMAGENET_STD },
+    input: input224('data', 'gluon'),
     output: { name: 'mobilenetv20_output_flatten0_reshape0', kind: 'logits' },
-    aliases: [
-      ...Array.from({ length: 17 }, (_, i) => ({ alias: `block${i}`, pattern: `^mobilenetv20_features_linearbottleneck${i}_` })),
-      { alias: 'features', pattern: '^mobilenetv20_features_(conv1|relu1)_' },
-    ],
+    layers: { family: 'mobilenet_v2', source: 'gluon' },
   },
 ];
 
@@ -162,27 +146,23 @@ export function formatBytes(bytes: number): string {
 export interface GraphFacts {
   inputs: readonly OnnxTensorInfo[];
   outputs: readonly OnnxTensorInfo[];
-  /** Tensors of the watchable layers, in graph order. */
-  layerTensors: readonly string[];
-}
-
-function imageInput(inputs: readonly OnnxTensorInfo[]): OnnxTensorInfo | undefined {
-  return inputs.find((t) => t.elemType === 'float32' && t.dims.length === 4 && (t.dims[1] === 3 || t.dims[3] === 3)) ?? inputs[0];
+  /** The watchable layers, in graph order (`layerCandidates(bytes)`). */
+  layers: readonly LayerCandidate[];
 }
 
 /**
  * The manifest for a catalogue model. With the graph's facts, names the catalogue got wrong (the zoo's READMEs are
- * not always exact) are replaced by the graph's, and each alias points at the last layer tensor matching its
- * pattern (an alias matching nothing is left out); `notes` says what was changed or dropped.
+ * not always exact) are replaced by the graph's, and the layer aliases are the ones core/layerNames.ts proposes for
+ * the graph (a note when it does not find the entry's family there); `notes` says what was changed or left out.
  */
 export function catalogManifest(entry: CatalogEntry, graph?: GraphFacts): { manifest: ModelManifest; notes: string[] } {
   const notes: string[] = [];
   const input = { ...entry.input, range: [...entry.input.range] as [number, number], mean: [...entry.input.mean] as [number, number, number], std: [...entry.input.std] as [number, number, number] };
   const output = { ...entry.output };
-  const layerAliases: Record<string, string> = {};
+  let layerAliases: Record<string, string> = {};
   if (graph) {
     if (!graph.inputs.some((t) => t.name === input.name)) {
-      const found = imageInput(graph.inputs);
+      const found = imageInput(graph)?.tensor ?? graph.inputs[0];
       if (found) {
         notes.push(`input "${input.name}" is not in the graph; using "${found.name}"`);
         input.name = found.name;
@@ -192,12 +172,15 @@ export function catalogManifest(entry: CatalogEntry, graph?: GraphFacts): { mani
       notes.push(`output "${output.name}" is not in the graph; using "${graph.outputs[0].name}"`);
       output.name = graph.outputs[0].name;
     }
-    for (const { alias, pattern } of entry.aliases) {
-      const re = new RegExp(pattern);
-      const tensor = [...graph.layerTensors].reverse().find((t) => re.test(t));
-      if (tensor !== undefined) layerAliases[alias] = tensor;
-      else notes.push(`layer alias "${alias}" left out: no layer matches /${pattern}/`);
+    const naming = proposeLayerNames(graph.layers);
+    if (naming.family !== entry.layers.family || naming.source !== entry.layers.source) {
+      const found = familyTitle(naming);
+      notes.push(
+        `layer names: the graph is not the expected ${familyTitle(entry.layers) || 'generic graph'} ` +
+          (found ? `but a ${found}; using its names` : 'and of no known family; no layer aliases'),
+      );
     }
+    layerAliases = naming.aliases;
   }
   const manifest: ModelManifest = {
     version: 1,

@@ -53,42 +53,96 @@ export function toModelInput(image: FrameImage, input: ModelInputSpec): Float32A
   return out;
 }
 
-/** Contributions of source samples to one output sample along one axis. */
+/** Pillow's fixed-point precision for 8-bit images (libImaging/Resample.c: 32 - 8 - 2 bits). */
+const PRECISION_BITS = 22;
+const ONE = 1 << PRECISION_BITS;
+const HALF = 1 << (PRECISION_BITS - 1);
+
+/** Integer taps of every output sample `o` along one axis: `size[o]` weights for the sources from `start[o]` on. */
 interface Taps {
-  start: number;
-  weights: Float64Array;
+  start: Int32Array;
+  size: Int32Array;
+  /** Output `o`'s weights start at `o * stride`. */
+  weights: Int32Array;
+  stride: number;
 }
 
 /**
- * Resampling taps for one axis, as PIL's bilinear filter computes them: half-pixel centres, a triangle kernel,
- * widened by the scale factor when shrinking (so downscaling averages instead of aliasing, like PIL and
- * torchvision on PIL images; when enlarging it is exactly TF's half_pixel_centers bilinear), and weights
- * renormalised at the borders (the same as clamping the coordinate).
+ * Pillow's BILINEAR taps for one axis (libImaging/Resample.c precompute_coeffs + normalize_coeffs_8bpc): half-pixel
+ * centres, a triangle kernel widened by the scale factor when shrinking (so downscaling averages instead of
+ * aliasing, like torchvision on PIL images; when enlarging it is TF's half_pixel_centers bilinear), weights
+ * renormalised at the borders, then rounded to 22-bit fixed point.
  */
-function axisTaps(inSize: number, outSize: number): Taps[] {
+function axisTaps(inSize: number, outSize: number): Taps {
   const scale = inSize / outSize;
-  const support = Math.max(scale, 1);
-  const taps: Taps[] = [];
-  for (let x = 0; x < outSize; x++) {
-    const centre = (x + 0.5) * scale;
-    const start = Math.max(0, Math.floor(centre - support + 0.5));
-    const end = Math.min(inSize, Math.floor(centre + support + 0.5));
-    const weights = new Float64Array(Math.max(0, end - start));
+  const filterScale = Math.max(scale, 1);
+  const support = filterScale; // the bilinear kernel's support is 1
+  const ss = 1 / filterScale; // Pillow multiplies by the reciprocal; dividing can differ in the last bit
+  const stride = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(outSize);
+  const size = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * stride);
+  const w = new Float64Array(stride);
+  for (let o = 0; o < outSize; o++) {
+    const centre = (o + 0.5) * scale;
+    // C's (int) cast truncates; both bounds are >= -0.5 + 0.5 here, so Math.trunc matches.
+    const lo = Math.max(0, Math.trunc(centre - support + 0.5));
+    const n = Math.min(inSize, Math.trunc(centre + support + 0.5)) - lo;
     let sum = 0;
-    for (let j = 0; j < weights.length; j++) {
-      const w = Math.max(0, 1 - Math.abs((start + j - centre + 0.5) / support));
-      weights[j] = w;
-      sum += w;
+    for (let j = 0; j < n; j++) {
+      const x = Math.abs((lo + j - centre + 0.5) * ss);
+      w[j] = x < 1 ? 1 - x : 0;
+      sum += w[j];
     }
-    if (sum > 0) for (let j = 0; j < weights.length; j++) weights[j] /= sum;
-    taps.push({ start, weights });
+    for (let j = 0; j < n; j++) weights[o * stride + j] = Math.trunc(0.5 + (sum !== 0 ? w[j] / sum : w[j]) * ONE);
+    start[o] = lo;
+    size[o] = n;
   }
-  return taps;
+  return { start, size, weights, stride };
+}
+
+/** Pillow's clip8: a fixed-point sum (with its rounding half already added) back to a byte. */
+function clip8(v: number): number {
+  if (v >= ONE * 256) return 255;
+  if (v <= 0) return 0;
+  return v >> PRECISION_BITS;
+}
+
+/** One separable pass over RGBA bytes: `horizontal` resamples rows (x), else columns (y). */
+function resamplePass(src: Uint8Array, srcWidth: number, outWidth: number, outHeight: number, taps: Taps, horizontal: boolean): Uint8Array {
+  const out = new Uint8Array(outWidth * outHeight * 4);
+  const { start, size, weights, stride } = taps;
+  // Bytes between the source samples of successive taps.
+  const step = horizontal ? 4 : srcWidth * 4;
+  for (let y = 0, d = 0; y < outHeight; y++) {
+    for (let x = 0; x < outWidth; x++, d += 4) {
+      const o = horizontal ? x : y;
+      const k0 = o * stride;
+      const n = size[o];
+      let s = horizontal ? (y * srcWidth + start[o]) * 4 : (start[o] * srcWidth + x) * 4;
+      let r = HALF, g = HALF, b = HALF, a = HALF;
+      for (let j = 0; j < n; j++, s += step) {
+        const k = weights[k0 + j];
+        r += src[s] * k;
+        g += src[s + 1] * k;
+        b += src[s + 2] * k;
+        a += src[s + 3] * k;
+      }
+      out[d] = clip8(r);
+      out[d + 1] = clip8(g);
+      out[d + 2] = clip8(b);
+      out[d + 3] = clip8(a);
+    }
+  }
+  return out;
 }
 
 /**
- * Bilinear resize of an RGBA image (all four channels filtered alike; frames are opaque). Separable: rows first
- * into a float buffer, then columns, rounding once at the end.
+ * Bilinear resize of an RGBA image, bit for bit Pillow's `Image.resize(size, BILINEAR)` on 8-bit bands (Pillow
+ * 9.x, libImaging/Resample.c): separable, rows first (rounded to bytes), then columns, with 22-bit fixed-point
+ * taps; an axis whose size does not change is not resampled. All four channels are filtered alike (frames are
+ * opaque; Pillow would premultiply a translucent RGBA image's alpha). This is the resize the torchvision/PIL
+ * recipes, and the reference numbers of ../shared/models/README.md, were made with.
  */
 export function resizeRgba(image: FrameImage, width: number, height: number): FrameImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
@@ -96,42 +150,9 @@ export function resizeRgba(image: FrameImage, width: number, height: number): Fr
   }
   const { width: sw, height: sh, pixels } = image;
   if (sw === width && sh === height) return { width, height, pixels: pixels.slice(0, width * height * 4) };
-  const xTaps = axisTaps(sw, width);
-  const yTaps = axisTaps(sh, height);
-  const rows = new Float32Array(width * sh * 4);
-  for (let y = 0; y < sh; y++) {
-    const srcRow = y * sw * 4;
-    const dstRow = y * width * 4;
-    for (let x = 0; x < width; x++) {
-      const { start, weights } = xTaps[x];
-      let r = 0, g = 0, b = 0, a = 0;
-      for (let j = 0, s = srcRow + start * 4; j < weights.length; j++, s += 4) {
-        const w = weights[j];
-        r += pixels[s] * w;
-        g += pixels[s + 1] * w;
-        b += pixels[s + 2] * w;
-        a += pixels[s + 3] * w;
-      }
-      const d = dstRow + x * 4;
-      rows[d] = r;
-      rows[d + 1] = g;
-      rows[d + 2] = b;
-      rows[d + 3] = a;
-    }
-  }
-  // Uint8ClampedArray rounds half to even and clamps; plain Uint8Array would truncate.
-  const out = new Uint8ClampedArray(width * height * 4);
-  const stride = width * 4;
-  for (let y = 0; y < height; y++) {
-    const { start, weights } = yTaps[y];
-    const dstRow = y * stride;
-    for (let i = 0; i < stride; i++) {
-      let v = 0;
-      for (let j = 0, s = (start * width * 4) + i; j < weights.length; j++, s += stride) v += rows[s] * weights[j];
-      out[dstRow + i] = v;
-    }
-  }
-  return { width, height, pixels: new Uint8Array(out.buffer) };
+  const rows = sw === width ? pixels.subarray(0, sw * sh * 4) : resamplePass(pixels, sw, width, sh, axisTaps(sw, width), true);
+  const out = sh === height ? rows.slice() : resamplePass(rows, width, width, height, axisTaps(sh, height), false);
+  return { width, height, pixels: out };
 }
 
 /** The largest centred square (odd leftovers go to the right/bottom), as the usual centre-crop recipes take it. */

@@ -24,7 +24,7 @@ export interface PerturberApi {
    * after the scene's image perturbations (the rendered frame itself when no step is enabled).
    */
   lastModelInput(): { frameId: number; images: FrameImage[] } | undefined;
-  /** The watchable layers of a model, with the shapes found by running it once. */
+  /** The watchable layers of a model, with the shapes found by running it once: named (aliased) layers first. */
   listLayers(modelPath: string): Promise<LayerInfo[]>;
   /** The active scene editor's latest trend along checkpoints ("Show along checkpoints"), when it is on. */
   lastCheckpointTrend(): CheckpointTrend | undefined;

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { proposeManifest } from '../../core/manifest';
-import { familyTitle, proposeLayerNames, withLayerNames } from '../../core/layerNames';
+import { proposeNamedManifest } from '../../core/manifest';
+import { familyTitle } from '../../core/layerNames';
 import { inspectModel, layerCandidates } from '../../core/onnxGraph';
 import type { LoadedModel } from '../inference/loadModel';
 import { manifestPathFor } from '../inference/modelPaths';
@@ -16,8 +16,7 @@ import { errorMessage, type Log } from '../log';
 export async function writeProposedManifest(onnxPath: string, log: Log): Promise<void> {
   const manifestPath = manifestPathFor(onnxPath);
   const bytes = new Uint8Array(await fs.readFile(onnxPath));
-  const naming = proposeLayerNames(layerCandidates(bytes));
-  const manifest = withLayerNames(proposeManifest(inspectModel(bytes), path.basename(onnxPath).replace(/\.onnx$/i, '')), naming);
+  const { manifest, naming } = proposeNamedManifest(inspectModel(bytes), layerCandidates(bytes), path.basename(onnxPath).replace(/\.onnx$/i, ''));
   await fs.writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
   const family = familyTitle(naming);
   log.info(`wrote ${manifestPath} (proposed from the graph${family ? `; recognised ${family}` : ''})`);

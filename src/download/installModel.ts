@@ -1,7 +1,7 @@
 /**
  * Installing a catalogue model into a folder, in plain Node (no vscode): the verified download, the ImageNet
  * label file beside it, and a manifest `<name>.model.json` written from the catalogue and checked against the
- * downloaded graph (tensor names, layer aliases). The command in src/commands/downloadModel.ts is the UI on top.
+ * downloaded graph (tensor names; layer aliases from core/layerNames.ts). The command in src/commands/downloadModel.ts is the UI on top.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -81,8 +81,7 @@ export async function writeCatalogManifest(entry: CatalogEntry, onnxPath: string
   const folder = path.dirname(onnxPath);
   const bytes = new Uint8Array(await fs.readFile(onnxPath));
   const info = inspectModel(bytes);
-  const layerTensors = layerCandidates(bytes).map((c) => c.tensor);
-  const { manifest, notes } = catalogManifest(entry, { inputs: info.inputs, outputs: info.outputs, layerTensors });
+  const { manifest, notes } = catalogManifest(entry, { inputs: info.inputs, outputs: info.outputs, layers: layerCandidates(bytes) });
   manifest.labels = await placeLabels(folder, onnxPath, labelsSource);
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const checked = parseManifest(text);

@@ -2,8 +2,9 @@
  * One-off inference outside the frame loop, for the classify command and the extension API: lease a model, fit
  * the image to its input, run, give the model back (the store keeps it warm for the next call).
  */
-import type { FrameImage, ModelPredictions } from '../../core/protocol';
+import { layerChoices } from '../../core/layerNames';
 import type { LayerInfo } from '../../core/manifestTypes';
+import type { FrameImage, ModelPredictions } from '../../core/protocol';
 import { checkpointFiles, readCheckpointFamily } from './checkpointFamily';
 import type { LoadedModel } from './loadModel';
 import type { ModelLocator } from './modelLocator';
@@ -48,10 +49,11 @@ export class Classifier {
     return { predictions: run.predictions, timings: { preprocessMs: run.preprocessMs, runMs: run.runMs } };
   }
 
+  /** The model's watchable layers in the Add Model picker's order: named (aliased) layers first, then the rest. */
   async listLayers(modelRef: string): Promise<LayerInfo[]> {
     const lease = await this.store.acquire(await this.locator.locateExplicit(modelRef));
     try {
-      return lease.model.layers.map((layer) => ({ ...layer }));
+      return layerChoices(lease.model.layers, lease.model.manifest.layerAliases).map((choice) => ({ ...choice.layer }));
     } finally {
       lease.release();
     }

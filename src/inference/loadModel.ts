@@ -6,7 +6,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseLabelFile } from '../../core/labels';
-import { parseManifest, proposeManifest } from '../../core/manifest';
+import { familyTitle } from '../../core/layerNames';
+import { parseManifest, proposeNamedManifest } from '../../core/manifest';
 import type { LayerInfo, ModelManifest } from '../../core/manifestTypes';
 import { addGraphOutputs, inspectModel, layerCandidates, type LayerCandidate, type OnnxModelInfo } from '../../core/onnxGraph';
 import { isInsideAny } from './modelPaths';
@@ -175,10 +176,14 @@ export async function loadModel(files: ModelFiles, settings: SessionSettings): P
   let manifestProposed = false;
   const manifestText = await readOptionalText(files.manifestPath);
   if (manifestText === undefined) {
-    manifest = proposeManifest(info, fileName(files.onnxPath).replace(/\.onnx$/i, ''));
+    // The manifest "Write Manifest" would write: the graph's guesses with a known family's layer names and preprocessing.
+    const proposed = proposeNamedManifest(info, candidates, fileName(files.onnxPath).replace(/\.onnx$/i, ''));
+    manifest = proposed.manifest;
     manifestProposed = true;
+    const family = familyTitle(proposed.naming);
     warnings.push(
-      `${fileName(files.onnxPath)} has no manifest (${fileName(files.manifestPath)}); using settings guessed from the graph. ` +
+      `${fileName(files.onnxPath)} has no manifest (${fileName(files.manifestPath)}); using settings guessed from the graph` +
+        `${family ? ` (recognised ${family}: its layer names and usual preprocessing)` : ''}. ` +
         'Run "Perturber: Add Model" to write one and check its preprocessing and labels.',
     );
   } else {

@@ -50,11 +50,13 @@ export function resolveModelPath(ref: string, ctx: ModelPathContext): ResolvedMo
   const trimmed = ref.trim();
   if (trimmed === '') return { ok: false, message: 'the model path is empty' };
   if (trimmed.toLowerCase().startsWith(BUILTIN_PREFIX)) {
-    const name = trimmed.slice(BUILTIN_PREFIX.length);
-    if (!BUILTIN_NAME.test(name) || name.includes('..')) {
-      return { ok: false, message: `"${trimmed}" is not a valid built-in model name (letters, digits, _ . -)` };
+    // `builtin:NAME` is models/NAME/NAME.onnx; `builtin:GROUP/NAME` is models/GROUP/NAME.onnx (the lab trio).
+    const parts = trimmed.slice(BUILTIN_PREFIX.length).split('/');
+    if (parts.length > 2 || parts.some((part) => !BUILTIN_NAME.test(part) || part.includes('..'))) {
+      return { ok: false, message: `"${trimmed}" is not a valid built-in model name (NAME or GROUP/NAME of letters, digits, _ . -)` };
     }
-    const onnxPath = path.join(ctx.builtinDir, name, `${name}.onnx`);
+    const [group, name = group] = parts;
+    const onnxPath = path.join(ctx.builtinDir, group, `${name}.onnx`);
     return { ok: true, onnxPath, manifestPath: manifestPathFor(onnxPath), builtin: true };
   }
   if (isUrl(trimmed)) {
@@ -112,7 +114,9 @@ export function absoluteSearchPaths(entries: readonly string[], base: string | u
 export function scenePathFor(onnxPath: string, sceneDir: string, builtinDir: string): string {
   if (isInside(onnxPath, builtinDir)) {
     const name = path.basename(onnxPath).replace(/\.onnx$/i, '');
+    const group = path.basename(path.dirname(onnxPath));
     if (path.resolve(onnxPath) === path.join(builtinDir, name, `${name}.onnx`)) return `${BUILTIN_PREFIX}${name}`;
+    if (path.resolve(onnxPath) === path.join(builtinDir, group, `${name}.onnx`)) return `${BUILTIN_PREFIX}${group}/${name}`;
   }
   // On another Windows drive `relative` is absolute; it is still the right thing to write.
   return path.relative(sceneDir, onnxPath).split(path.sep).join('/');

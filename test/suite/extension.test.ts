@@ -10,6 +10,7 @@ import { findNodeAtLocation, parse as parseJsonc, parseTree } from 'jsonc-parser
 import type { LayerInfo } from '../../core/manifestTypes';
 import type { FrameImage, ModelActivations, ModelPredictions, Prediction } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
+import { waitFor } from './waitFor';
 
 /** Mirrors PerturberApi in src/api.ts (docs/CONTRACTS.md); kept local so the tests do not compile host code. */
 interface PerturberApi {
@@ -29,21 +30,6 @@ const CONTRACT_COMMANDS = [
   'perturber.classifyImage',
 ];
 const CAT_CLASSES = /^(tiger cat|Egyptian cat|tabby|Persian cat|Siamese cat)/;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value other than undefined/false, or fails with `what` and the last value seen. */
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000, describe?: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${describe ? `; last seen: ${describe()}` : ''}`);
-    }
-    await sleep(250);
-  }
-}
 
 function extension(): vscode.Extension<PerturberApi> {
   const ext = vscode.extensions.getExtension<PerturberApi>(EXTENSION_ID);
@@ -159,11 +145,15 @@ suite('Perturber extension', () => {
     }
   });
 
-  test('listLayers names the fixture model layers and aliases', async () => {
+  test('listLayers names the fixture model layers and aliases, named ones first', async () => {
     const layers = await api.listLayers(path.join(extension().extensionPath, 'models', 'fixture', 'fixture.onnx'));
     const conv1 = layers.find((l) => l.tensor === 'conv1_relu');
     assert.ok(conv1, `conv1_relu not among ${layers.map((l) => l.tensor).join(', ')}`);
     assert.strictEqual(conv1.alias, 'conv1');
+    // Named layers first, as in the Add Model picker: the manifest's conv1..conv3, then the rest, the output last.
+    assert.deepStrictEqual(layers.slice(0, 3).map((l) => l.alias), ['conv1', 'conv2', 'conv3']);
+    assert.ok(layers.slice(3).every((l) => l.alias === undefined));
+    assert.strictEqual(layers[layers.length - 1].tensor, 'logits');
   });
 
   test('teapot scene opens in the custom editor', async () => {

@@ -6,17 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { waitFor } from './waitFor';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 interface Api {
   classify(p: string, img: { width: number; height: number; pixels: Uint8Array }): Promise<{ label: string; probability: number }[]>;
   lastResults(): { frameId: number; predictions: { id: string; top: { label: string }[]; error?: string }[]; activations: { id: string; layers: { layer: string; neurons: unknown[] }[]; error?: string }[] } | undefined;

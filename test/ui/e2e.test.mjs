@@ -23,8 +23,16 @@ const consoleLines = [];
 const t0 = Date.now();
 const stamp = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
 
-function azimuthOnDisk() {
-  return JSON.parse(readFileSync(join(workspace, SCENE), 'utf8')).camera.azimuth;
+/** camera.azimuth of the file on disk; while a save is writing it the text can be cut short: then read again. */
+async function azimuthOnDisk() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return JSON.parse(readFileSync(join(workspace, SCENE), 'utf8')).camera.azimuth;
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await sleep(100);
+    }
+  }
 }
 
 /** A screenshot of the page, or of a webview frame as the user sees it (its iframe element, not its whole body). */
@@ -118,7 +126,7 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
     await runCommand(page, 'Show Predictions');
     const pred = await visibleInBundle('predictions', '.model-column canvas', 'predictions: .model-column canvas', 90_000);
     const firstFrame = await waitForFrameIdAbove(pred, 'predictions', 0);
-    const before = azimuthOnDisk();
+    const before = await azimuthOnDisk();
 
     const scene = await bundleFrame(page, 'scene', 30_000);
     const control = scene.locator('[data-path="camera.azimuth"]').first();
@@ -150,13 +158,13 @@ describe('Perturber in the workbench', { timeout: 300_000 }, () => {
     await waitForFrameIdAbove(pred, 'predictions after the azimuth change', firstFrame, 60_000);
     await sleep(500);
     await shot('predictions', pred);
-    assert.strictEqual(azimuthOnDisk(), before, 'the file changed on disk before saving');
+    assert.strictEqual(await azimuthOnDisk(), before, 'the file changed on disk before saving');
 
     await sceneTab().click();
     await page.keyboard.press('Control+S');
     const deadline = Date.now() + 15_000;
-    while (azimuthOnDisk() === before && Date.now() < deadline) await sleep(250);
-    assert.notStrictEqual(azimuthOnDisk(), before, 'camera.azimuth unchanged on disk after Ctrl+S');
+    while ((await azimuthOnDisk()) === before && Date.now() < deadline) await sleep(250);
+    assert.notStrictEqual(await azimuthOnDisk(), before, 'camera.azimuth unchanged on disk after Ctrl+S');
     await page.locator('.tabs-container .tab.dirty', { hasText: SCENE }).first().waitFor({ state: 'detached', timeout: 10_000 });
     await shot('workbench-after-save');
   });

@@ -1,7 +1,7 @@
 /** Host helpers that need no VS Code: the samples, what the commands write, image file decoding. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { encode as encodeJpeg } from 'jpeg-js';
@@ -12,12 +12,14 @@ import { readImageFile } from '../../src/imageFiles';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
-test('every sample scene parses without diagnostics and uses the built-in fixture model', () => {
+test('every sample scene parses without diagnostics and uses built-in models (the fixture, or the lab trio)', () => {
   const samples = readdirSync(path.join(REPO, 'samples')).filter((f) => f.endsWith('.perturber.json'));
   assert.deepEqual(samples.sort(), [
     // One per scenario of the seed (issue 3), beside the skeleton's samples.
     'background-swap.perturber.json',
     'car-orbit.perturber.json',
+    // The lab trio (issue 5): standard, texture-randomised and adversarial models on a cue-conflict cat.
+    'lab-trio.perturber.json',
     'mug-on-sky.perturber.json',
     // Image perturbations (issue 4): a blur, ImageNet-C noise, and two disabled steps.
     'perturbations.perturber.json',
@@ -31,7 +33,11 @@ test('every sample scene parses without diagnostics and uses the built-in fixtur
     const { scene, diagnostics, migratedFrom } = parseScene(readFileSync(path.join(REPO, 'samples', file), 'utf8'));
     assert.deepEqual(diagnostics, [], file);
     assert.equal(migratedFrom, undefined, `${file} is at the current version`);
-    assert.ok(scene && scene.models.length > 0 && scene.models.every((m) => m.path === 'builtin:fixture'), file);
+    assert.ok(scene && scene.models.length > 0, file);
+    if (file === 'lab-trio.perturber.json') {
+      assert.deepEqual(scene.models.map((m) => m.path), ['builtin:lab/standard', 'builtin:lab/texture-randomised', 'builtin:lab/adversarial']);
+      for (const m of scene.models) assert.ok(existsSync(path.join(REPO, 'models', 'lab', `${m.path.split('/')[1]}.onnx`)), m.path);
+    } else assert.ok(scene.models.every((m) => m.path === 'builtin:fixture'), file);
     if (file === 'perturbations.perturber.json') assert.deepEqual(scene.perturbations.map((s) => [s.op, s.enabled]), [['gaussianBlur', true], ['gaussianNoise', true], ['patchShuffle', false], ['alphaColor', false]]);
   }
   const two = parseScene(readFileSync(path.join(REPO, 'samples', 'two-views.perturber.json'), 'utf8')).scene;

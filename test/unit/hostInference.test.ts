@@ -7,9 +7,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { layerChoices } from '../../core/layerNames';
 import type { FrameImage } from '../../core/protocol';
+import { Classifier } from '../../src/inference/classifier';
 import { FramePipeline, type FrameMessage, type FrameResults } from '../../src/inference/framePipeline';
 import { findLayer, loadModel, type LoadedModel, type ModelFiles } from '../../src/inference/loadModel';
+import type { ModelLocator } from '../../src/inference/modelLocator';
 import { ModelStore } from '../../src/inference/modelStore';
 import { fitToModel, runModel } from '../../src/inference/runModel';
 
@@ -157,6 +160,24 @@ test('loadModel turns broken inputs into clear messages', async () => {
     await proposed.session.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Classifier.listLayers (the API\'s) lists the named layers first, in the Add Model picker\'s order', async () => {
+  const store = new ModelStore({ settings: () => SETTINGS, onWarnings: () => undefined, onError: assert.fail, idleMs: 30 });
+  const locator = { locateExplicit: async () => fixtureFiles() } as unknown as ModelLocator;
+  const lease = await store.acquire(fixtureFiles());
+  try {
+    const layers = await new Classifier(locator, store).listLayers('builtin:fixture');
+    // The fixture's manifest names conv1..conv3 (the post-ReLU maps); the rest follow in graph order, output last.
+    assert.deepEqual(layers.slice(0, 3).map((l) => [l.alias, l.tensor]), [['conv1', 'conv1_relu'], ['conv2', 'conv2_relu'], ['conv3', 'conv3_relu']]);
+    assert.ok(layers.slice(3).every((l) => l.alias === undefined));
+    assert.equal(layers[layers.length - 1].tensor, 'logits');
+    assert.deepEqual(layers, layerChoices(lease.model.layers, lease.model.manifest.layerAliases).map((c) => c.layer));
+    assert.notDeepEqual(layers, lease.model.layers, 'graph order differs: conv1 (the convolution) comes before conv1_relu');
+  } finally {
+    lease.release();
+    store.dispose();
   }
 });
 

@@ -11,12 +11,17 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { proposeLayerNames } from '../../core/layerNames';
 import { parseManifest } from '../../core/manifest';
 import type { CatalogEntry } from '../../core/modelCatalog';
+import { layerCandidates } from '../../core/onnxGraph';
 import { installModel } from '../../src/download/installModel';
+import { fixtureCatalogEntry } from './fixtureCatalogEntry';
 
 const REPO = path.join(__dirname, '..', '..', '..');
 const MODEL = fs.readFileSync(path.join(REPO, 'models', 'fixture', 'fixture.onnx'));
+/** torchvision GoogLeNet, graph only (test/unit/fixtures/models): not runnable, but installing only reads the graph. */
+const GOOGLENET = fs.readFileSync(path.join(REPO, 'test', 'unit', 'fixtures', 'models', 'googlenet.graph.onnx'));
 const LABELS = path.join(REPO, 'models', 'labels', 'imagenet1000.txt');
 
 let server: http.Server;
@@ -27,7 +32,8 @@ let dir: string;
 before(async () => {
   server = http.createServer((req, res) => {
     hits++;
-    if (req.url === '/fixture.onnx') res.writeHead(200, { 'content-length': MODEL.length }).end(MODEL);
+    const body = req.url === '/fixture.onnx' ? MODEL : req.url === '/googlenet.onnx' ? GOOGLENET : undefined;
+    if (body) res.writeHead(200, { 'content-length': body.length }).end(body);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,27 +46,10 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A zoo-like entry for the fixture, with names that are wrong on purpose (the graph's must win). */
+/** A zoo-like entry for the fixture, with input and output names that are wrong on purpose (the graph's must win). */
 function entry(over: Partial<CatalogEntry> = {}): CatalogEntry {
-  return {
-    id: 'test-fixture',
-    displayName: 'Test fixture',
-    description: 'served from 127.0.0.1',
-    fileName: 'fixture-download.onnx',
-    url: `${base}/fixture.onnx`,
-    size: MODEL.length,
-    sha256: createHash('sha256').update(MODEL).digest('hex'),
-    licence: 'MIT',
-    homepage: base,
-    input: { name: 'data', width: 64, height: 64, layout: 'NCHW', channelOrder: 'RGB', range: [0, 1], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-    output: { name: 'prob', kind: 'logits' },
-    aliases: [
-      { alias: 'block1', pattern: '^conv1' },
-      { alias: 'block2', pattern: '^(conv2|pool2)' },
-      { alias: 'missing', pattern: '^inception_3a/' },
-    ],
-    ...over,
-  };
+  const { input } = fixtureCatalogEntry(base, MODEL);
+  return fixtureCatalogEntry(base, MODEL, { input: { ...input, name: 'data' }, output: { name: 'prob', kind: 'logits' }, ...over });
 }
 
 test('installs the file, the label file and a valid manifest whose names come from the graph', async () => {
@@ -79,14 +68,29 @@ test('installs the file, the label file and a valid manifest whose names come fr
   assert.equal(manifest.output.name, 'logits');
   assert.equal(manifest.labels, 'imagenet1000.txt');
   assert.equal(manifest.labelOffset, 0);
-  // The last matching layer tensor, in graph order; an alias matching nothing is left out, with a note.
-  assert.deepEqual(manifest.layerAliases, { block1: 'conv1_relu', block2: 'pool2' });
+  assert.deepEqual(manifest.layerAliases, {});
   assert.deepEqual(result.notes, [
     'input "data" is not in the graph; using "input"',
     'output "prob" is not in the graph; using "logits"',
-    'layer alias "missing" left out: no layer matches /^inception_3a//',
   ]);
   assert.deepEqual(fs.readdirSync(folder).sort(), ['fixture-download.model.json', 'fixture-download.onnx', 'imagenet1000.txt']);
+});
+
+test('the manifest\'s layer aliases are what core/layerNames proposes for the downloaded graph', async () => {
+  const folder = path.join(dir, 'g');
+  const googlenet = entry({
+    fileName: 'googlenet.onnx', url: `${base}/googlenet.onnx`, size: GOOGLENET.length,
+    sha256: createHash('sha256').update(GOOGLENET).digest('hex'), layers: { family: 'googlenet', source: 'torchvision' },
+  });
+  const result = await installModel({ entry: googlenet, folder, labelsSource: LABELS, allowLoopbackHttp: true });
+  const manifest = parseManifest(fs.readFileSync(result.manifestPath, 'utf8')).manifest;
+  assert.deepEqual(manifest?.layerAliases, proposeLayerNames(layerCandidates(GOOGLENET)).aliases);
+  assert.equal(manifest?.layerAliases.inception4c, '/inception4c/Concat_output_0');
+  assert.equal(manifest?.layerAliases.mixed4c, '/inception4c/Concat_output_0');
+  // Expecting another family gets the graph's names all the same, and says so.
+  const caffe = await installModel({ entry: { ...googlenet, layers: { family: 'googlenet', source: 'caffe' } }, folder: path.join(dir, 'h'), labelsSource: LABELS, allowLoopbackHttp: true });
+  assert.deepEqual(parseManifest(fs.readFileSync(caffe.manifestPath, 'utf8')).manifest?.layerAliases, manifest?.layerAliases);
+  assert.ok(caffe.notes.includes('layer names: the graph is not the expected Caffe GoogLeNet (Inception-V1) but a torchvision GoogLeNet (Inception-V1); using its names'), caffe.notes.join('\n'));
 });
 
 test('reuses a verified file without a request, and keeps a manifest the user edited', async () => {

@@ -1,7 +1,7 @@
 /**
  * The download catalogue: every entry is well-formed (https URL pinned to a zoo commit, real-looking size and
- * SHA-256, unique ids and file names), yields a manifest the schema accepts, and resolves its layer aliases
- * against graph names of the shapes its exporter produces. Also the shipped ImageNet label file.
+ * SHA-256, unique ids and file names), yields a manifest the schema accepts, and gets its layer aliases from
+ * core/layerNames on graphs named as its exporter names them. Also the shipped ImageNet label file.
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseLabelFile } from '../../core/labels';
 import { parseManifest } from '../../core/manifest';
+import { familyTitle, proposeLayerNames } from '../../core/layerNames';
 import { catalogManifest, findCatalogEntry, formatBytes, IMAGENET_LABELS_FILE, MODEL_CATALOG } from '../../core/modelCatalog';
-import type { OnnxTensorInfo } from '../../core/onnxGraph';
+import type { LayerCandidate, OnnxTensorInfo } from '../../core/onnxGraph';
 import { checkDownloadUrl } from '../../src/download/verifiedDownload';
 
 const REPO = path.join(__dirname, '..', '..', '..');
@@ -64,47 +65,135 @@ test('every entry gives a manifest the schema accepts, with the shipped ImageNet
 });
 
 const t = (name: string, dims: OnnxTensorInfo['dims'] = [1, 3, 224, 224]): OnnxTensorInfo => ({ name, elemType: 'float32', dims });
+const layer = (tensor: string, opType: string): LayerCandidate => ({ tensor, opType, nodeName: '' });
 
-test('aliases resolve to the last matching layer of each block, in graph order', () => {
-  const googlenet = catalogManifest(findCatalogEntry('googlenet')!, {
-    inputs: [t('data_0')],
-    outputs: [t('prob_1', [1, 1000])],
-    layerTensors: ['conv1/7x7_s2_1', 'conv1/relu_7x7_1', 'conv2/3x3_1', 'conv2/relu_3x3_1', 'inception_3a/1x1_1', 'inception_3a/output_1', 'inception_3b/output_1', 'inception_4c/output_1'],
-  });
-  assert.deepEqual(googlenet.manifest.layerAliases, {
-    conv1: 'conv1/relu_7x7_1', conv2: 'conv2/relu_3x3_1', inception3a: 'inception_3a/output_1', inception3b: 'inception_3b/output_1', inception4c: 'inception_4c/output_1',
-  });
+/**
+ * The layer candidates (core/onnxGraph layerCandidates: Conv, Relu, BatchNormalization, pooling, Concat, Add; not LRN,
+ * GlobalAveragePool, Flatten or Gemm) of the zoo graphs, in graph order, with the names their exporters give them:
+ * Caffe2's `scope/name_1` for googlenet-7, MXNet Gluon's `prefix_block_layerN_fwd` for resnet*-v2-7 and mobilenetv2-7.
+ */
+const ZOO_GRAPHS = {
+  googlenet: (): LayerCandidate[] => {
+    const conv = (scope: string, name: string, relu = name) => [layer(`${scope}/${name}_1`, 'Conv'), layer(`${scope}/relu_${relu}_1`, 'Relu')];
+    const out = [...conv('conv1', '7x7_s2', '7x7'), layer('pool1/3x3_s2_1', 'MaxPool'), ...conv('conv2', '3x3_reduce'), ...conv('conv2', '3x3'), layer('pool2/3x3_s2_1', 'MaxPool')];
+    for (const b of INCEPTION) {
+      const s = `inception_${b}`;
+      out.push(...conv(s, '1x1'), ...conv(s, '3x3_reduce'), ...conv(s, '3x3'), ...conv(s, '5x5_reduce'), ...conv(s, '5x5'));
+      out.push(layer(`${s}/pool_1`, 'MaxPool'), ...conv(s, 'pool_proj'), layer(`${s}/output_1`, 'Concat'));
+      if (b === '3b' || b === '4e') out.push(layer(`pool${b[0]}/3x3_s2_1`, 'MaxPool'));
+    }
+    return [...out, layer('pool5/7x7_s1_1', 'AveragePool')];
+  },
+  resnet50v2: (p = 'resnetv24'): LayerCandidate[] => {
+    const out = [layer(`${p}_batchnorm0_fwd`, 'BatchNormalization'), layer(`${p}_conv0_fwd`, 'Conv'), layer(`${p}_batchnorm1_fwd`, 'BatchNormalization'),
+      layer(`${p}_relu0_fwd`, 'Relu'), layer(`${p}_pool0_fwd`, 'MaxPool')];
+    [3, 4, 6, 3].forEach((blocks, i) => {
+      const s = `${p}_stage${i + 1}_`;
+      // Pre-activation bottlenecks: (BN, ReLU, conv) x 3, the first with a projection conv, then the sum.
+      let n = 0;
+      let conv = 0;
+      for (let b = 0; b < blocks; b++) {
+        for (let k = 0; k < 3; k++, n++) {
+          out.push(layer(`${s}batchnorm${n}_fwd`, 'BatchNormalization'), layer(`${s}activation${n}`, 'Relu'));
+          if (b === 0 && k === 0) out.push(layer(`${s}conv${conv++}_fwd`, 'Conv'));
+          out.push(layer(`${s}conv${conv++}_fwd`, 'Conv'));
+        }
+        out.push(layer(`${s}_plus${b}`, 'Add'));
+      }
+    });
+    return [...out, layer(`${p}_batchnorm2_fwd`, 'BatchNormalization'), layer(`${p}_relu1_fwd`, 'Relu')];
+  },
+  mobilenetv2: (): LayerCandidate[] => {
+    const f = 'mobilenetv20_features_';
+    const cbr = (s: string, n: number, relu = true) =>
+      [layer(`${s}conv${n}_fwd`, 'Conv'), layer(`${s}batchnorm${n}_fwd`, 'BatchNormalization'), ...(relu ? [layer(`${s}relu${n}_fwd`, 'Relu')] : [])];
+    const residual = new Set([2, 4, 5, 7, 8, 9, 11, 12, 14, 15]);
+    const out = cbr(f, 0);
+    for (let b = 0; b <= 16; b++) {
+      const s = `${f}linearbottleneck${b}_`;
+      out.push(...cbr(s, 0), ...cbr(s, 1), ...cbr(s, 2, false), ...(residual.has(b) ? [layer(`${s}elemwise_add0`, 'Add')] : []));
+    }
+    return [...out, ...cbr(f, 1), layer('mobilenetv20_output_pred_fwd', 'Conv')];
+  },
+};
+const INCEPTION = ['3a', '3b', '4a', '4b', '4c', '4d', '4e', '5a', '5b'];
+
+test('layer aliases of the zoo graphs come from core/layerNames, in the vocabulary of the torchvision families', () => {
+  const googlenet = catalogManifest(findCatalogEntry('googlenet')!, { inputs: [t('data_0')], outputs: [t('prob_1', [1, 1000])], layers: ZOO_GRAPHS.googlenet() });
+  // Caffe's conv2 scope holds torchvision's conv2 (1x1 reduce) and conv3 (3x3); Lucid's names follow as synonyms.
+  const stem = { conv1: 'conv1/relu_7x7_1', conv2: 'conv2/relu_3x3_reduce_1', conv3: 'conv2/relu_3x3_1' };
+  const blocks = Object.fromEntries(INCEPTION.map((b) => [`inception${b}`, `inception_${b}/output_1`]));
+  const lucid = { conv2d0: stem.conv1, conv2d1: stem.conv2, conv2d2: stem.conv3, ...Object.fromEntries(INCEPTION.map((b) => [`mixed${b}`, blocks[`inception${b}`]])) };
+  assert.deepEqual(googlenet.manifest.layerAliases, { ...stem, ...blocks, ...lucid });
+  assert.deepEqual(Object.keys(googlenet.manifest.layerAliases), Object.keys({ ...stem, ...blocks, ...lucid }));
   assert.equal(googlenet.manifest.output.name, 'prob_1');
-  assert.deepEqual(googlenet.notes.filter((n) => !n.startsWith('layer alias')), ['output "prob_0" is not in the graph; using "prob_1"']);
-  assert.equal(googlenet.notes.filter((n) => n.startsWith('layer alias')).length, 6, 'inception4a/4b/4d/4e/5a/5b missing');
+  assert.deepEqual(googlenet.notes, ['output "prob_0" is not in the graph; using "prob_1"']);
 
-  const resnet = catalogManifest(findCatalogEntry('resnet50-v2')!, {
-    inputs: [t('data')],
-    outputs: [t('resnetv24_dense0_fwd', [1, 1000])],
-    layerTensors: ['resnetv24_conv0_fwd', 'resnetv24_pool0_fwd', 'resnetv24_stage1_conv0_fwd', 'resnetv24_stage1__plus0', 'resnetv24_stage1__plus2', 'resnetv24_stage2_batchnorm0_fwd', 'resnetv24_stage2__plus3', 'resnetv24_stage3__plus5', 'resnetv24_stage4__plus2'],
-  });
-  assert.deepEqual(resnet.manifest.layerAliases, { stem: 'resnetv24_pool0_fwd', layer1: 'resnetv24_stage1__plus2', layer2: 'resnetv24_stage2__plus3', layer3: 'resnetv24_stage3__plus5', layer4: 'resnetv24_stage4__plus2' });
+  const resnet = catalogManifest(findCatalogEntry('resnet50-v2')!, { inputs: [t('data')], outputs: [t('resnetv24_dense0_fwd', [1, 1000])], layers: ZOO_GRAPHS.resnet50v2() });
+  const expected: Record<string, string> = { conv1: 'resnetv24_relu0_fwd' };
+  const last = [2, 3, 5, 2];
+  for (let k = 1; k <= 4; k++) expected[`layer${k}`] = `resnetv24_stage${k}__plus${last[k - 1]}`;
+  for (let k = 1; k <= 4; k++) for (let b = 0; b <= last[k - 1]; b++) expected[`layer${k}.${b}`] = `resnetv24_stage${k}__plus${b}`;
+  assert.deepEqual(resnet.manifest.layerAliases, expected);
+  assert.deepEqual(Object.keys(resnet.manifest.layerAliases), Object.keys(expected));
   assert.deepEqual(resnet.notes, []);
+  // ResNet-18 v2 is the same family under Gluon's per-process prefix (resnetv22_...).
+  const resnet18 = catalogManifest(findCatalogEntry('resnet18-v2')!, { inputs: [t('data')], outputs: [t('resnetv22_dense0_fwd', [1, 1000])], layers: ZOO_GRAPHS.resnet50v2('resnetv22') });
+  assert.equal(resnet18.manifest.layerAliases.layer3, 'resnetv22_stage3__plus5');
+  assert.deepEqual(resnet18.notes, []);
 
-  const mobilenet = catalogManifest(findCatalogEntry('mobilenetv2')!, {
-    inputs: [t('data')],
-    outputs: [t('mobilenetv20_output_flatten0_reshape0', [1, 1000])],
-    layerTensors: ['mobilenetv20_features_linearbottleneck1_batchnorm2_fwd', 'mobilenetv20_features_linearbottleneck10_elemwise_add0', 'mobilenetv20_features_relu1_fwd'],
-  });
-  assert.equal(mobilenet.manifest.layerAliases.block1, 'mobilenetv20_features_linearbottleneck1_batchnorm2_fwd', 'block1 does not take block10');
-  assert.equal(mobilenet.manifest.layerAliases.block10, 'mobilenetv20_features_linearbottleneck10_elemwise_add0');
-  assert.equal(mobilenet.manifest.layerAliases.features, 'mobilenetv20_features_relu1_fwd');
+  const mobilenet = catalogManifest(findCatalogEntry('mobilenetv2')!, { inputs: [t('data')], outputs: [t('mobilenetv20_output_flatten0_reshape0', [1, 1000])], layers: ZOO_GRAPHS.mobilenetv2() });
+  const residual = new Set([2, 4, 5, 7, 8, 9, 11, 12, 14, 15]);
+  const block = (b: number) => `mobilenetv20_features_linearbottleneck${b}_${residual.has(b) ? 'elemwise_add0' : 'batchnorm2_fwd'}`;
+  const mExpected: Record<string, string> = { conv0: 'mobilenetv20_features_relu0_fwd' };
+  for (let b = 0; b <= 16; b++) mExpected[`block_${b}`] = block(b);
+  mExpected.conv_last = 'mobilenetv20_features_relu1_fwd';
+  for (let b = 0; b <= 16; b++) mExpected[`linearbottleneck${b}`] = block(b);
+  assert.deepEqual(mobilenet.manifest.layerAliases, mExpected);
+  assert.deepEqual(Object.keys(mobilenet.manifest.layerAliases), Object.keys(mExpected));
+  assert.deepEqual(mobilenet.notes, []);
+});
+
+test('each zoo graph is recognised as its entry\'s family, with the entry\'s preprocessing', () => {
+  const graphs: Record<string, LayerCandidate[]> = {
+    googlenet: ZOO_GRAPHS.googlenet(), 'resnet50-v2': ZOO_GRAPHS.resnet50v2(), 'resnet18-v2': ZOO_GRAPHS.resnet50v2('resnetv22'), mobilenetv2: ZOO_GRAPHS.mobilenetv2(),
+  };
+  for (const e of MODEL_CATALOG) {
+    const naming = proposeLayerNames(graphs[e.id]);
+    assert.deepEqual([naming.family, naming.source], [e.layers.family, e.layers.source], e.id);
+    // What Add Model would propose for the same file agrees with the catalogue's input.
+    const { range, mean, std, channelOrder } = e.input;
+    assert.deepEqual({ channelOrder: 'RGB', ...naming.input }, { range, mean, std, channelOrder }, e.id);
+  }
+  assert.deepEqual(
+    MODEL_CATALOG.map((e) => familyTitle(e.layers)),
+    ['Caffe GoogLeNet (Inception-V1)', 'MXNet Gluon ResNet', 'MXNet Gluon ResNet', 'MXNet Gluon MobileNet V2'],
+  );
+});
+
+test('a graph that is not the entry\'s family: no aliases (or its own family\'s), and a note', () => {
+  const partial = ZOO_GRAPHS.googlenet().filter((c) => !c.tensor.startsWith('inception_5'));
+  const googlenet = catalogManifest(findCatalogEntry('googlenet')!, { inputs: [t('data_0')], outputs: [t('prob_0', [1, 1000])], layers: partial });
+  assert.deepEqual(googlenet.manifest.layerAliases, {});
+  assert.deepEqual(googlenet.notes, ['layer names: the graph is not the expected Caffe GoogLeNet (Inception-V1) and of no known family; no layer aliases']);
+  const swapped = catalogManifest(findCatalogEntry('resnet50-v2')!, { inputs: [t('data')], outputs: [t('resnetv24_dense0_fwd', [1, 1000])], layers: ZOO_GRAPHS.mobilenetv2() });
+  assert.equal(swapped.manifest.layerAliases.block_3, 'mobilenetv20_features_linearbottleneck3_batchnorm2_fwd');
+  assert.deepEqual(swapped.notes, ['layer names: the graph is not the expected MXNet Gluon ResNet but a MXNet Gluon MobileNet V2; using its names']);
 });
 
 test('an unexpected graph input is replaced by its image input', () => {
   const { manifest, notes } = catalogManifest(findCatalogEntry('resnet18-v2')!, {
     inputs: [t('mask', [1]), t('pixels', ['N', 3, 224, 224])],
     outputs: [t('scores', [1, 1000])],
-    layerTensors: [],
+    layers: [],
   });
   assert.equal(manifest.input.name, 'pixels');
   assert.equal(manifest.output.name, 'scores');
-  assert.equal(notes.length, 2 + 5);
+  assert.deepEqual(notes, [
+    'input "data" is not in the graph; using "pixels"',
+    'output "resnetv22_dense0_fwd" is not in the graph; using "scores"',
+    'layer names: the graph is not the expected MXNet Gluon ResNet and of no known family; no layer aliases',
+  ]);
 });
 
 test('the shipped ImageNet label file: 1000 classes in the standard order, no background class', () => {

@@ -13,7 +13,10 @@ const CASES: { ref: string; onnx?: string; builtin?: boolean; refused?: RegExp; 
   { ref: '  builtin:fixture ', onnx: path.join(BUILTIN, 'fixture', 'fixture.onnx'), builtin: true, why: 'whitespace around' },
   { ref: 'BUILTIN:fixture', onnx: path.join(BUILTIN, 'fixture', 'fixture.onnx'), builtin: true, why: 'scheme is case-insensitive' },
   { ref: 'builtin:../secret', refused: /not a valid built-in model name/, why: 'builtin name escaping the models folder' },
-  { ref: 'builtin:a/b', refused: /not a valid built-in model name/, why: 'builtin name with a folder' },
+  { ref: 'builtin:lab/standard', onnx: path.join(BUILTIN, 'lab', 'standard.onnx'), builtin: true, why: 'built-in GROUP/NAME (the lab trio)' },
+  { ref: 'builtin:a/b/c', refused: /not a valid built-in model name/, why: 'builtin name with two folders' },
+  { ref: 'builtin:lab/..', refused: /not a valid built-in model name/, why: 'builtin GROUP/NAME escaping the group' },
+  { ref: 'builtin:lab/', refused: /not a valid built-in model name/, why: 'builtin GROUP/ without a name' },
   { ref: 'builtin:', refused: /not a valid built-in model name/, why: 'empty builtin name' },
   { ref: 'model.onnx', onnx: path.join(WS, 'scenes', 'model.onnx'), builtin: false, why: 'beside the scene' },
   { ref: '../models/net.onnx', onnx: path.join(WS, 'models', 'net.onnx'), builtin: false, why: 'elsewhere in the workspace' },
@@ -60,6 +63,7 @@ test('isInside compares whole path segments', () => {
 test('scenePathFor writes builtin:NAME, or a forward-slash path relative to the scene', () => {
   const sceneDir = path.join(WS, 'scenes');
   assert.equal(scenePathFor(path.join(BUILTIN, 'fixture', 'fixture.onnx'), sceneDir, BUILTIN), 'builtin:fixture');
+  assert.equal(scenePathFor(path.join(BUILTIN, 'lab', 'adversarial.onnx'), sceneDir, BUILTIN), 'builtin:lab/adversarial');
   assert.equal(scenePathFor(path.join(sceneDir, 'net.onnx'), sceneDir, BUILTIN), 'net.onnx');
   assert.equal(scenePathFor(path.join(WS, 'models', 'v2', 'net.onnx'), sceneDir, BUILTIN), '../models/v2/net.onnx');
   // What scenePathFor writes resolves back to the same file.

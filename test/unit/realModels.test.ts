@@ -12,15 +12,15 @@ import * as path from 'node:path';
 import { proposeLayerNames } from '../../core/layerNames';
 import { parseManifest } from '../../core/manifest';
 import { layerCandidates } from '../../core/onnxGraph';
-import { centerCropSquare } from '../../core/preprocess';
-import type { FrameImage } from '../../core/protocol';
 import { readImageFile } from '../../src/imageFiles';
-import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
+import { findLayer, loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import { findInSearchPaths, resolveModelPath } from '../../src/inference/modelPaths';
 import { fitToModel, runModel } from '../../src/inference/runModel';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const MANIFESTS = path.join(REPO, 'test', 'unit', 'fixtures', 'models', 'imagenet');
+/** The extension's own ImageNet list (models/labels), which the manifests name as `imagenet1000.txt` beside the model. */
+const IMAGENET_LABELS = path.join(REPO, 'models', 'labels', 'imagenet1000.txt');
 const SHARED = path.resolve(REPO, '..', 'shared');
 const SHARED_MODELS = path.join(SHARED, 'models');
 const PHOTOS = path.join(SHARED, 'assets', 'photos');
@@ -41,12 +41,14 @@ const MODELS = [
 ] as const;
 type Expected = readonly (readonly [string, number])[];
 
-/** A folder like a user's: the .onnx (linked), its committed manifest and the 1000-line label file beside it. */
-function modelFolder(dir: string, name: string): string {
+/** Files copied beside a model ([source, name]): by default its committed manifest and the shipped label file. */
+const committed = (name: string): [string, string][] => [[path.join(MANIFESTS, `${name}.model.json`), `${name}.model.json`], [IMAGENET_LABELS, 'imagenet1000.txt']];
+
+/** A folder like a user's: the .onnx (linked) and `beside` copied next to it. */
+function modelFolder(dir: string, name: string, beside = committed(name)): string {
   mkdirSync(dir, { recursive: true });
   symlinkSync(path.join(SHARED_MODELS, `${name}.onnx`), path.join(dir, `${name}.onnx`));
-  copyFileSync(path.join(MANIFESTS, `${name}.model.json`), path.join(dir, `${name}.model.json`));
-  copyFileSync(path.join(MANIFESTS, 'imagenet_classes.txt'), path.join(dir, 'imagenet_classes.txt'));
+  for (const [source, file] of beside) copyFileSync(source, path.join(dir, file));
   return path.join(dir, `${name}.onnx`);
 }
 
@@ -54,32 +56,17 @@ async function load(onnxPath: string, roots: string[]): Promise<LoadedModel> {
   return loadModel({ onnxPath, manifestPath: onnxPath.replace(/\.onnx$/, '.model.json'), allowedRoots: roots }, SETTINGS);
 }
 
-/**
- * Pillow's 8-bit BILINEAR resize, bit for bit (22-bit fixed-point taps, horizontal pass rounded to 8 bits, then
- * vertical): the resize the README's numbers were made with. resizeRgba computes the same taps in floating point
- * and rounds once, which moves these probabilities by up to 0.004.
- */
-function pillowBilinear(image: FrameImage, width: number, height: number): FrameImage {
-  const taps = (inSize: number, outSize: number) => Array.from({ length: outSize }, (_, o) => {
-    const scale = inSize / outSize, support = Math.max(scale, 1), centre = (o + 0.5) * scale;
-    const start = Math.max(0, Math.trunc(centre - support + 0.5));
-    const end = Math.min(inSize, Math.trunc(centre + support + 0.5));
-    const w = Array.from({ length: end - start }, (_, j) => Math.max(0, 1 - Math.abs((start + j - centre + 0.5) / support)));
-    const sum = w.reduce((a, b) => a + b, 0);
-    return { start, k: w.map((v) => Math.trunc(0.5 + (v / sum) * 2 ** 22)) };
-  });
-  const pass = (src: Uint8Array, srcW: number, outW: number, outH: number, t: ReturnType<typeof taps>, horizontal: boolean) => {
-    const out = new Uint8Array(outW * outH * 4);
-    for (let y = 0; y < outH; y++) for (let x = 0; x < outW; x++) for (let c = 0; c < 4; c++) {
-      const { start, k } = t[horizontal ? x : y];
-      let s = 2 ** 21;
-      for (let j = 0; j < k.length; j++) s += src[((horizontal ? y : start + j) * srcW + (horizontal ? start + j : x)) * 4 + c] * k[j];
-      out[(y * outW + x) * 4 + c] = Math.min(255, Math.max(0, Math.floor(s / 2 ** 22)));
-    }
-    return out;
-  };
-  const rows = pass(image.pixels, image.width, width, image.height, taps(image.width, width), true);
-  return { width, height, pixels: pass(rows, width, width, height, taps(image.height, height), false) };
+/** Loads `name` from a fresh model folder (modelFolder), runs `body`, then releases the session and the folder. */
+async function withModel(name: string, beside: [string, string][], body: (model: LoadedModel, onnxPath: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'perturber-real-'));
+  const onnxPath = modelFolder(dir, name, beside);
+  const model = await load(onnxPath, [dir]);
+  try {
+    await body(model, onnxPath);
+  } finally {
+    await model.session.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function checkTop5(top: { label: string; probability: number }[], expected: Expected, tolerance: number, what: string): void {
@@ -93,9 +80,7 @@ function checkTop5(top: { label: string; probability: number }[], expected: Expe
 for (const m of MODELS) {
   test(`${m.title}: the committed manifest classifies chelsea.png and coffee.png as the README says`, async (t) => {
     if (!existsSync(SHARED_MODELS)) return t.skip(`${SHARED_MODELS} is absent`);
-    const dir = mkdtempSync(path.join(tmpdir(), 'perturber-real-'));
-    const model = await load(modelFolder(dir, m.name), [dir]);
-    try {
+    await withModel(m.name, committed(m.name), async (model) => {
       assert.deepEqual(model.warnings, []);
       assert.deepEqual([model.manifest.input.range, model.manifest.labelOffset, model.labels.length], [[-1, 1], 1, 1000]);
       for (const photo of ['chelsea', 'coffee'] as const) {
@@ -107,16 +92,11 @@ for (const m of MODELS) {
         assert.equal(own.predictions.top[0].label, expected[0][0], `${photo}: top-1`);
         // labelOffset 1: output index i is label i - 1 of the 1000 classes (283 = tiger cat, 968 = espresso).
         assert.equal(own.predictions.top[0].index, photo === 'coffee' ? 968 : m.size === 224 ? 283 : 286);
-        checkTop5(own.predictions.top, expected, 5e-3, `${photo} via resizeRgba`);
-        // With Pillow's exact resize the rest of the path reproduces the README to its 3 decimals.
-        const pil = await runModel({ id: m.name, model, watch: [], image: pillowBilinear(centerCropSquare(image), m.size, m.size), topK: 5 });
-        checkTop5(pil.predictions.top, expected, 1e-3, `${photo} via Pillow's resize`);
-        assert.deepEqual(pil.predictions.top.map((p) => p.label), expected.map(([label]) => label), `${photo}: top-5 labels`);
+        // resizeRgba is Pillow's BILINEAR bit for bit, so the path reproduces the README to its 3 decimals.
+        checkTop5(own.predictions.top, expected, 1e-3, photo);
+        assert.deepEqual(own.predictions.top.map((p) => p.label), expected.map(([label]) => label), `${photo}: top-5 labels`);
       }
-    } finally {
-      await model.session.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test(`${m.title}: the committed manifest's layer aliases are the proposed ones and each watches a 4-D map`, async (t) => {
@@ -125,9 +105,7 @@ for (const m of MODELS) {
     assert.deepEqual(parsed.errors, []);
     const onnxPath = path.join(SHARED_MODELS, `${m.name}.onnx`);
     assert.deepEqual(parsed.manifest?.layerAliases, proposeLayerNames(layerCandidates(readFileSync(onnxPath))).aliases);
-    const dir = mkdtempSync(path.join(tmpdir(), 'perturber-real-'));
-    const model = await load(modelFolder(dir, m.name), [dir]);
-    try {
+    await withModel(m.name, committed(m.name), async (model) => {
       const image = fitToModel(await readImageFile(path.join(PHOTOS, 'chelsea.png')), model);
       const watch = ['conv0', 'block_1', 'conv_last', 'avgpool'].map((layer) => ({ layer, neurons: [0, 1] }));
       const run = await runModel({ id: m.name, model, watch, image, topK: 1 });
@@ -137,12 +115,45 @@ for (const m of MODELS) {
         ['conv0', m.size === 224 ? 32 : 24, m.size / 2], ['block_1', m.size === 224 ? 24 : 48, m.size / 2 / (m.size === 224 ? 2 : 1)],
         ['conv_last', last[0], last[1]], ['avgpool', last[0], 1],
       ]);
-    } finally {
-      await model.session.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 }
+
+test('test/fixtures/mobilenet_v2_1.0_224.model.json (extension tests, bench): 1001 labels from background at offset 0, proposed aliases', async (t) => {
+  if (!existsSync(SHARED_MODELS)) return t.skip(`${SHARED_MODELS} is absent`);
+  const m = MODELS[0];
+  // As the extension tests and the bench lay it out: the model, ../shared/models' 1001-line label file, the manifest.
+  const beside: [string, string][] = [
+    [path.join(SHARED_MODELS, 'imagenet_labels.txt'), 'imagenet_labels.txt'],
+    [path.join(REPO, 'test', 'fixtures', `${m.name}.model.json`), `${m.name}.model.json`],
+  ];
+  await withModel(m.name, beside, async (model, onnxPath) => {
+    assert.deepEqual(model.warnings, []);
+    assert.deepEqual([model.manifest.labelOffset, model.labels.length, model.labels[0]], [0, 1001, 'background']);
+    assert.deepEqual(model.manifest.layerAliases, proposeLayerNames(layerCandidates(readFileSync(onnxPath))).aliases);
+    const run = await runModel({ id: m.name, model, watch: [], image: fitToModel(await readImageFile(path.join(PHOTOS, 'chelsea.png')), model), topK: 5 });
+    checkTop5(run.predictions.top, m.chelsea, 1e-3, 'chelsea');
+    assert.equal(run.predictions.top[0].index, 283);
+  });
+});
+
+test('a model without a manifest file runs with the proposed one: the family\'s layer names and preprocessing', async (t) => {
+  if (!existsSync(SHARED_MODELS)) return t.skip(`${SHARED_MODELS} is absent`);
+  const m = MODELS[1];
+  await withModel(m.name, [], async (model, onnxPath) => {
+    assert.equal(model.manifestProposed, true);
+    assert.match(model.warnings.join('\n'), /no manifest .*recognised TF-slim MobileNet V1/);
+    assert.deepEqual(model.manifest.layerAliases, proposeLayerNames(layerCandidates(readFileSync(onnxPath))).aliases);
+    assert.deepEqual([model.manifest.input.range, model.manifest.input.mean, model.manifest.input.std], [[-1, 1], [0, 0, 0], [1, 1, 1]]);
+    assert.equal(findLayer(model, 'conv_last')?.channels, 768);
+    assert.equal(model.layers.find((l) => l.alias === 'conv0')?.tensor, model.manifest.layerAliases.conv0);
+    const image = fitToModel(await readImageFile(path.join(PHOTOS, 'chelsea.png')), model);
+    const run = await runModel({ id: m.name, model, watch: [{ layer: 'block_13', neurons: [0] }], image, topK: 1 });
+    assert.equal(run.activations.error, undefined);
+    // No labels in a proposed manifest: output 286 is Egyptian cat (after the background class), as with the manifest.
+    assert.equal(run.predictions.top[0].index, 286);
+  });
+});
 
 test('perturber.models.searchPaths: a scene names a model kept in a search path folder by its name there', async (t) => {
   if (!existsSync(SHARED_MODELS)) return t.skip(`${SHARED_MODELS} is absent`);
