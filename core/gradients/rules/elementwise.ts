@@ -1,0 +1,64 @@
+/** Gradient rules: pass-through ops, activations, and broadcasting Add/Sub/Mul/Div. */
+import { type Rule, type RuleContext, unbroadcast } from '../context';
+
+export const ELEMENTWISE_RULES: Record<string, Rule> = {
+  Identity: (c) => ({ 0: c.g[0] }),
+  Dropout: (c) => ({ 0: c.g[0] }),
+  Neg: (c) => ({ 0: c.e.op('Neg', [c.g[0]]) }),
+  Exp: (c) => ({ 0: c.e.op('Mul', [c.g[0], c.node.output[0]]) }),
+
+  Relu: (c) => {
+    const { e } = c;
+    const zero = e.scalar(0);
+    return { 0: e.op('Where', [e.op('Greater', [c.node.input[0], zero]), c.g[0], zero]) };
+  },
+  LeakyRelu: (c) => {
+    const { e } = c;
+    const alpha = c.attrs.float('alpha', 0.01);
+    const pos = e.op('Greater', [c.node.input[0], e.scalar(0)]);
+    return { 0: e.op('Where', [pos, c.g[0], e.op('Mul', [c.g[0], e.scalar(alpha)])]) };
+  },
+  Clip: (c) => {
+    const { e, node } = c;
+    const x = node.input[0];
+    let min = node.input[1] ?? '';
+    let max = node.input[2] ?? '';
+    if (c.attrs.has('min')) min = e.scalar(c.attrs.float('min', 0));
+    if (c.attrs.has('max')) max = e.scalar(c.attrs.float('max', 0));
+    const outside: string[] = [];
+    if (min) outside.push(e.op('Less', [x, min]));
+    if (max) outside.push(e.op('Greater', [x, max]));
+    if (outside.length === 0) return { 0: c.g[0] };
+    const mask = outside.length === 2 ? e.op('Or', outside) : outside[0];
+    return { 0: e.op('Where', [mask, e.scalar(0), c.g[0]]) };
+  },
+  Sigmoid: (c) => {
+    const { e } = c;
+    const y = c.node.output[0];
+    return { 0: e.op('Mul', [c.g[0], e.op('Mul', [y, e.op('Sub', [e.scalar(1), y])])]) };
+  },
+  Tanh: (c) => {
+    const { e } = c;
+    const y = c.node.output[0];
+    return { 0: e.op('Mul', [c.g[0], e.op('Sub', [e.scalar(1), e.op('Mul', [y, y])])]) };
+  },
+
+  Add: (c) => binary(c, (g) => g, (g) => g),
+  Sub: (c) => binary(c, (g) => g, (g) => c.e.op('Neg', [g])),
+  Mul: (c) => binary(c, (g) => c.e.op('Mul', [g, c.node.input[1]]), (g) => c.e.op('Mul', [g, c.node.input[0]])),
+  Div: (c) =>
+    binary(
+      c,
+      (g) => c.e.op('Div', [g, c.node.input[1]]),
+      (g) => c.e.op('Neg', [c.e.op('Div', [c.e.op('Mul', [g, c.node.output[0]]), c.node.input[1]])]),
+    ),
+};
+
+function binary(c: RuleContext, ga: (g: string) => string, gb: (g: string) => string): Record<number, string> {
+  const [a, b] = c.node.input;
+  const y = c.node.output[0];
+  const out: Record<number, string> = {};
+  if (c.need(0)) out[0] = unbroadcast(c, ga(c.g[0]), a, y);
+  if (c.need(1)) out[1] = unbroadcast(c, gb(c.g[0]), b, y);
+  return out;
+}

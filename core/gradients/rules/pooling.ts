@@ -1,0 +1,117 @@
+/** Gradient rules of the window ops: GlobalAveragePool, AveragePool, MaxPool, LRN. */
+import { Emitter, INT64_MAX } from '../emit';
+import { type Rule, convTransposeBack, windowAttrs } from '../context';
+
+export const POOLING_RULES: Record<string, Rule> = {
+  GlobalAveragePool: (c) => {
+    const { e } = c;
+    const x = c.node.input[0];
+    const g = c.g[0];
+    const count = e.toFloat(e.op('Div', [e.op('Size', [x]), e.op('Size', [g])]));
+    return { 0: e.op('Div', [e.op('Expand', [g, e.shape(x)]), count]) };
+  },
+
+  AveragePool: (c) => {
+    const { e, node } = c;
+    const x = node.input[0];
+    const kernel = c.attrs.ints('kernel_shape');
+    const win = windowAttrs(c, kernel);
+    const k = kernel as number[];
+    const area = k.reduce((p, v) => p * v, 1);
+    const padded = win.pads.some((p) => p !== 0);
+    const ceil = c.attrs.int('ceil_mode', 0) !== 0;
+    const includePad = c.attrs.int('count_include_pad', 0) !== 0;
+    let divisor: string;
+    if (!ceil && (!padded || includePad)) divisor = e.scalar(area);
+    else {
+      // Each window's divisor: the elements it covers among the real input (or the padded input, with
+      // count_include_pad), counted by averaging a 0/1 map padded explicitly; ceil_mode's last, partial windows
+      // are made whole by stride-1 extra zeros at the end, then the map is cropped to the output's size.
+      const nd = k.length;
+      const ones = e.op('Expand', [e.scalar(1), e.shape(x)]);
+      const ndPads = [0, 0, ...win.pads.slice(0, nd), 0, 0, ...win.pads.slice(nd)];
+      let map = e.op('Pad', [ones, e.i64(ndPads), e.scalar(includePad ? 1 : 0)], { mode: 'constant' });
+      if (ceil) {
+        const extra = [0, 0, ...Array(nd).fill(0), 0, 0, ...win.strides.map((st) => st - 1)];
+        map = e.op('Pad', [map, e.i64(extra), e.scalar(0)], { mode: 'constant' });
+      }
+      // Abs (exact on 0/1) keeps ONNX Runtime's Pad+pool fusion from folding this zero padding into the pool's
+      // pads, which it then rejects when they are not smaller than the kernel.
+      const avg = e.op('AveragePool', [e.op('Abs', [map])], {
+        kernel_shape: k, strides: win.strides, dilations: c.attrs.ints('dilations'),
+      });
+      const counts = e.op('Mul', [avg, e.scalar(area)]);
+      const outSpatial = e.slice(e.shape(c.g[0]), [2], [INT64_MAX]);
+      divisor = e.slice(counts, e.i64(Array(nd).fill(0)), outSpatial, k.map((_, i) => i + 2));
+    }
+    const g = e.op('Div', [c.g[0], divisor]);
+    // One depthwise all-ones kernel for every (batch, channel) plane: fold N*C into the batch axis.
+    const sg = e.shape(g);
+    const planes = e.op('Reshape', [g, e.op('Concat', [e.i64([-1, 1]), e.slice(sg, [2], [INT64_MAX])], { axis: 0 })]);
+    const kernelOnes = e.f32(Array(area).fill(1), [1, 1, ...k]);
+    const back = convTransposeBack(c, planes, kernelOnes, x, win, k, 1);
+    return { 0: e.op('Reshape', [back, e.shape(x)]) };
+  },
+
+  MaxPool: (c) => {
+    const { e, node } = c;
+    const x = node.input[0];
+    if (c.attrs.int('storage_order', 0) !== 0) throw c.unsupported('storage_order=1');
+    const kernel = c.attrs.ints('kernel_shape');
+    const win = windowAttrs(c, kernel);
+    const k = kernel as number[];
+    const [, rawIdx] = e.ops('MaxPool', [x], c.attrs.copy({}), 2);
+    const sx = e.shape(x);
+    const nc = e.slice(sx, [0], [2]);
+    const plane = e.reduce('ReduceProd', e.slice(sx, [2], [INT64_MAX]), [0], 1);
+    const idx = e.op('Mod', [rawIdx, plane]); // ONNX Runtime's indices count from the start of the whole tensor
+    const zeros = e.zeros(e.op('Concat', [nc, plane], { axis: 0 }));
+    // Output positions o, o+G, o+2G, ... (per axis) have disjoint windows when G*stride >= the dilated kernel.
+    const groups = k.map((kk, i) => Math.ceil(((kk - 1) * win.dilations[i] + 1) / win.strides[i]));
+    const offsets: number[][] = [[]];
+    for (const G of groups) {
+      const next: number[][] = [];
+      for (const o of offsets) for (let j = 0; j < G; j++) next.push([...o, j]);
+      offsets.splice(0, offsets.length, ...next);
+    }
+    const axes = k.map((_, i) => i + 2);
+    const parts = offsets.map((o) => {
+      const single = groups.every((G) => G === 1);
+      const gs = single ? c.g[0] : e.slice(c.g[0], o, o.map(() => INT64_MAX), axes, groups);
+      const is = single ? idx : e.slice(idx, o, o.map(() => INT64_MAX), axes, groups);
+      const count = e.reduce('ReduceProd', e.slice(e.shape(gs), [2], [INT64_MAX]), [0], 1);
+      const flat = e.op('Concat', [nc, count], { axis: 0 });
+      return e.op('ScatterElements', [zeros, e.op('Reshape', [is, flat]), e.op('Reshape', [gs, flat])], { axis: 2 });
+    });
+    return { 0: e.op('Reshape', [e.sum(parts), sx]) };
+  },
+
+  LRN: (c) => {
+    const { e, node } = c;
+    const x = node.input[0];
+    const y = node.output[0];
+    const size = c.attrs.int('size', 1);
+    const alpha = c.attrs.float('alpha', 1e-4);
+    const beta = c.attrs.float('beta', 0.75);
+    const bias = c.attrs.float('bias', 1);
+    const before = Math.floor((size - 1) / 2);
+    const after = size - 1 - before;
+    const d = e.op('Add', [e.scalar(bias), e.op('Mul', [channelWindowSum(e, e.op('Mul', [x, x]), size, before, after), e.scalar(alpha / size)])]);
+    // y = x d^-beta: dx_i = g_i d_i^-beta - (2 alpha beta / size) x_i sum_{j: i in window(j)} g_j x_j d_j^(-beta-1),
+    // and i in window(j) = [j-before, j+after] iff j in [i-after, i+before]: the transposed window.
+    const direct = e.op('Mul', [c.g[0], e.op('Pow', [d, e.scalar(-beta)])]);
+    const inner = e.op('Mul', [e.op('Mul', [c.g[0], y]), e.op('Reciprocal', [d])]); // g x d^(-beta-1) = g y / d
+    const cross = e.op('Mul', [x, channelWindowSum(e, inner, size, after, before)]);
+    return { 0: e.op('Sub', [direct, e.op('Mul', [cross, e.scalar((2 * alpha * beta) / size)])]) };
+  },
+};
+
+/** Sum over channels c-before..c+after (clipped to the tensor) of an N C ... tensor, as an include-pad AveragePool. */
+function channelWindowSum(e: Emitter, t: string, size: number, before: number, after: number): string {
+  const st = e.shape(t);
+  const planes = e.op('Concat', [e.slice(st, [0], [1]), e.i64([1]), e.slice(st, [1], [2]), e.i64([-1])], { axis: 0 });
+  const avg = e.op('AveragePool', [e.op('Reshape', [t, planes])], {
+    kernel_shape: [size, 1], pads: [before, 0, after, 0], count_include_pad: 1,
+  });
+  return e.op('Reshape', [e.op('Mul', [avg, e.scalar(size)]), st]);
+}
