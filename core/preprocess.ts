@@ -3,6 +3,21 @@ import type { ModelInputSpec } from './manifestTypes';
 import type { FloatImage } from './perturbations/types';
 import type { FrameImage } from './protocol';
 
+/** The size check and the folded normalisation both input paths share: per model channel c, its source channel
+ * (0 = R, 2 = B) and value = byte * scale[c] + offset[c]; `count` pixels. */
+function normalisation(width: number, height: number, input: ModelInputSpec): { count: number; source: number[]; scale: number[]; offset: number[] } {
+  if (width !== input.width || height !== input.height) {
+    throw new Error(
+      `image is ${width}x${height} but model input "${input.name}" expects ${input.width}x${input.height}; resize it first`,
+    );
+  }
+  const [r0, r1] = input.range;
+  const scale = [0, 1, 2].map((c) => (r1 - r0) / 255 / input.std[c]);
+  const offset = [0, 1, 2].map((c) => (r0 - input.mean[c]) / input.std[c]);
+  const bgr = input.channelOrder === 'BGR';
+  return { count: width * height, source: [bgr ? 2 : 0, 1, bgr ? 0 : 2], scale, offset };
+}
+
 /**
  * RGBA 8-bit rows (top to bottom) -> the model's float input, batch 1, in its layout and channel order:
  * value = ((p / 255) * (range[1] - range[0]) + range[0] - mean[c]) / std[c], where c counts the model's own
@@ -10,27 +25,11 @@ import type { FrameImage } from './protocol';
  * Runs every frame, so the formula is folded into one multiply-add per value and the image is read once.
  */
 export function toModelInput(image: FrameImage, input: ModelInputSpec): Float32Array {
-  const { width, height } = input;
-  if (image.width !== width || image.height !== height) {
-    throw new Error(
-      `image is ${image.width}x${image.height} but model input "${input.name}" expects ${width}x${height}; resize it first`,
-    );
-  }
-  const count = width * height;
+  const { count, source, scale, offset } = normalisation(image.width, image.height, input);
   if (image.pixels.length < count * 4) {
-    throw new Error(`image data holds ${image.pixels.length} bytes, expected ${count * 4} for ${width}x${height} RGBA`);
+    throw new Error(`image data holds ${image.pixels.length} bytes, expected ${count * 4} for ${image.width}x${image.height} RGBA`);
   }
-  const [r0, r1] = input.range;
-  const scale = new Float64Array(3);
-  const offset = new Float64Array(3);
-  for (let c = 0; c < 3; c++) {
-    scale[c] = (r1 - r0) / 255 / input.std[c];
-    offset[c] = (r0 - input.mean[c]) / input.std[c];
-  }
-  // Source byte (0 = R, 2 = B) of each model channel.
-  const bgr = input.channelOrder === 'BGR';
-  const s0 = bgr ? 2 : 0;
-  const s2 = bgr ? 0 : 2;
+  const [s0, , s2] = source;
   const sc0 = scale[0], sc1 = scale[1], sc2 = scale[2];
   const of0 = offset[0], of1 = offset[1], of2 = offset[2];
   const px = image.pixels;
@@ -177,27 +176,13 @@ export function centerCropSquare(image: FrameImage): FrameImage {
  * layout and channel order. For v = p / 255 it gives what toModelInput gives for the byte p.
  */
 export function floatToModelInput(image: FloatImage, input: ModelInputSpec): Float32Array {
-  const { width, height } = input;
-  if (image.width !== width || image.height !== height) {
-    throw new Error(
-      `image is ${image.width}x${image.height} but model input "${input.name}" expects ${width}x${height}; resize it first`,
-    );
-  }
-  const count = width * height;
+  const { count, source, scale: byteScale, offset } = normalisation(image.width, image.height, input);
   if (image.data.length < count * 3) {
-    throw new Error(`image data holds ${image.data.length} values, expected ${count * 3} for ${width}x${height}x3`);
+    throw new Error(`image data holds ${image.data.length} values, expected ${count * 3} for ${image.width}x${image.height}x3`);
   }
-  const [r0, r1] = input.range;
-  // toModelInput folds 1/255 into the scale; folding the same way (then multiplying by 255) keeps the two equal.
-  const scale = new Float64Array(3);
-  const offset = new Float64Array(3);
-  for (let c = 0; c < 3; c++) {
-    scale[c] = ((r1 - r0) / 255 / input.std[c]) * 255;
-    offset[c] = (r0 - input.mean[c]) / input.std[c];
-  }
-  const bgr = input.channelOrder === 'BGR';
-  // Source plane (0 = R, 2 = B) of each model channel.
-  const planes = [bgr ? 2 : 0, 1, bgr ? 0 : 2].map((p) => image.data.subarray(p * count, (p + 1) * count));
+  // The byte path folds 1/255 into the scale; multiplying it back by 255 keeps the two paths equal for v = p / 255.
+  const scale = byteScale.map((v) => v * 255);
+  const planes = source.map((p) => image.data.subarray(p * count, (p + 1) * count));
   const out = new Float32Array(count * 3);
   for (let c = 0; c < 3; c++) {
     const src = planes[c];
