@@ -96,7 +96,7 @@ function tensorInfo(value: onnx.IValueInfoProto): OnnxTensorInfo {
  * The parts of a decoded graph this file reads. decode() builds class instances whose fields all have defaults
  * ('' and [] when absent), while the typings list the optional-field interfaces, hence the one cast below.
  */
-interface DecodedGraph {
+export interface DecodedGraph {
   node: onnx.NodeProto[];
   initializer: onnx.TensorProto[];
   input: onnx.ValueInfoProto[];
@@ -104,7 +104,7 @@ interface DecodedGraph {
   valueInfo: onnx.ValueInfoProto[];
 }
 
-function graphOf(model: onnx.ModelProto): DecodedGraph {
+export function graphOf(model: onnx.ModelProto): DecodedGraph {
   return model.graph as onnx.GraphProto as unknown as DecodedGraph;
 }
 

@@ -19,6 +19,7 @@
  * Known limit: pooling with ceil_mode=1 where the last window would start in the end padding: ONNX Runtime's
  * kernel drops that window but its shape inference keeps it, and the folded Shape ops then disagree with the data.
  */
+import { graphOf } from '../onnxGraph';
 import { onnx } from 'onnx-proto';
 import { Emitter, FLOAT } from './emit';
 import { int64, NodeAttrs, UnsupportedOpError, type Rule, type StaticShape } from './context';
@@ -48,13 +49,6 @@ export const SUPPORTED_OPS: readonly string[] = [
   'BatchNormalization', 'LRN', 'Concat', 'Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'ReduceMean', 'ReduceSum', 'Pad',
 ];
 
-interface DecodedGraph {
-  node: onnx.NodeProto[];
-  initializer: onnx.TensorProto[];
-  input: onnx.ValueInfoProto[];
-  output: onnx.ValueInfoProto[];
-  valueInfo: onnx.ValueInfoProto[];
-}
 
 const RULES: Record<string, Rule> = { ...ELEMENTWISE_RULES, ...LINEAR_RULES, ...POOLING_RULES, ...SHAPE_RULES };
 
@@ -66,7 +60,7 @@ const RULES: Record<string, Rule> = { ...ELEMENTWISE_RULES, ...LINEAR_RULES, ...
 export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions): Uint8Array {
   const model = onnx.ModelProto.decode(bytes);
   if (!model.graph) throw new Error('not an ONNX model (no graph)');
-  const graph = model.graph as onnx.GraphProto as unknown as DecodedGraph;
+  const graph = graphOf(model);
   const opsetEntry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = opsetEntry ? int64(opsetEntry.version) : 0;
   if (opset < 11) throw new Error(`gradients need ONNX opset 11 or later (this model uses ${opset})`);

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { PNG } from 'pngjs';
 import type { FloatImage } from '../../core/perturbations/types';
 import { NOISE_BLUR_OPS } from '../../core/perturbations/imagenetC/noiseBlur';
 import {
@@ -30,6 +29,7 @@ import {
 } from '../../core/perturbations/imagenetC/blur';
 import { motionBlurWith } from '../../core/perturbations/imagenetC/motionBlur';
 import { snowWith } from '../../core/perturbations/imagenetC/snow';
+import { loadInput64 } from './perturbationInput';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'perturbations');
 const REF_DIR = path.join(FIXTURES, 'imagenetc-noise-blur');
@@ -83,15 +83,8 @@ function refNormals(name: string): Float32Array {
   return Float32Array.from(entry(name) as Int16Array, (v) => v / 4096);
 }
 
-function loadInput(): FloatImage {
-  const png = PNG.sync.read(readFileSync(path.join(FIXTURES, 'input64.png')));
-  const n = png.width * png.height;
-  const data = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = png.data[4 * i + c] / 255;
-  return { width: png.width, height: png.height, data };
-}
 
-const input = loadInput();
+const input = loadInput64();
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 function maxAbsError(ours: FloatImage, ref: ArrayLike<number>): number {

@@ -5,9 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { PNG } from 'pngjs';
 import type { FloatImage } from '../../core/perturbations/types';
 import { NOISE_BLUR_OPS } from '../../core/perturbations/imagenetC/noiseBlur';
 import {
@@ -33,19 +30,12 @@ import {
 import { drawMotionBlurAngle, motionBlurWith } from '../../core/perturbations/imagenetC/motionBlur';
 import { drawSnowField, snowWith } from '../../core/perturbations/imagenetC/snow';
 import { FieldCache, numpyArange, roundHalfEven } from '../../core/perturbations/imagenetC/common';
+import { loadInput64 } from './perturbationInput';
 
 
-const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'perturbations');
 
-function loadInput(): FloatImage {
-  const png = PNG.sync.read(readFileSync(path.join(FIXTURES, 'input64.png')));
-  const n = png.width * png.height;
-  const data = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = png.data[4 * i + c] / 255;
-  return { width: png.width, height: png.height, data };
-}
 
-const input = loadInput();
+const input = loadInput64();
 const SEVERITIES = [1, 2, 3, 4, 5];
 
 

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { PNG } from 'pngjs';
 import type { FloatImage } from '../../core/perturbations/types';
 import { brightnessTransform, contrastTransform, saturateTransform } from '../../core/perturbations/imagenetC/colorOps';
 import { elasticAffine, elasticTransformWith } from '../../core/perturbations/imagenetC/elasticTransform';
@@ -26,6 +25,7 @@ import {
   drawSpatterField,
   WEATHER_DIGITAL_OPS,
 } from '../../core/perturbations/imagenetC/weatherDigital';
+import { loadInput64 } from './perturbationInput';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'unit', 'fixtures', 'perturbations');
 const DIR = path.join(FIXTURES, 'imagenetc-weather-digital');
@@ -58,14 +58,7 @@ function ref(name: string): Float64Array {
   return out;
 }
 
-function loadInput(): FloatImage {
-  const png = PNG.sync.read(fs.readFileSync(path.join(FIXTURES, 'input64.png')));
-  const n = png.width * png.height;
-  const data = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) data[c * n + i] = png.data[4 * i + c] / 255;
-  return { width: png.width, height: png.height, data };
-}
-const INPUT = loadInput();
+const INPUT = loadInput64();
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 
