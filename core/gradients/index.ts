@@ -36,17 +36,26 @@ export interface GradientModelOptions {
   /** The graph input to differentiate with respect to; default: the first input that is not an initializer. */
   input?: string;
   objective: Objective;
+  /**
+   * Intermediate tensors (layers) whose values and gradients are output too, as `layerValueOutput(t)` and
+   * `layerGradOutput(t)` (d objective[n] / d t[n]; zeros when t does not influence the objective). Each must
+   * depend on the input.
+   */
+  layers?: readonly string[];
 }
 
 /** Names of the two outputs of the gradient model. */
 export const OBJECTIVE_OUTPUT = 'objective';
 export const GRAD_INPUT_OUTPUT = 'grad_input';
+/** Output names of a layer's value and gradient (GradientModelOptions.layers). */
+export const layerValueOutput = (tensor: string): string => `value:${tensor}`;
+export const layerGradOutput = (tensor: string): string => `grad:${tensor}`;
 
 /** Operators with a rule. */
 export const SUPPORTED_OPS: readonly string[] = [
   'Conv', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Add', 'Sub', 'Mul', 'Div', 'Gemm', 'MatMul',
   'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'GlobalAveragePool', 'AveragePool', 'MaxPool',
-  'BatchNormalization', 'LRN', 'Concat', 'Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'ReduceMean', 'ReduceSum', 'Pad',
+  'BatchNormalization', 'LRN', 'Concat', 'Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'ReduceMean', 'ReduceSum', 'Pad', 'Log',
 ];
 
 
@@ -77,6 +86,11 @@ export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions
   for (const t of graph.initializer) taken.add(t.name);
   taken.add(OBJECTIVE_OUTPUT);
   taken.add(GRAD_INPUT_OUTPUT);
+  const layers = [...new Set(opts.layers ?? [])];
+  for (const t of layers) {
+    taken.add(layerValueOutput(t));
+    taken.add(layerGradOutput(t));
+  }
 
   const shapes = new Map<string, StaticShape>();
   for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) {
@@ -90,6 +104,10 @@ export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions
   const dependent = new Set<string>([inputName]);
   for (const n of graph.node) {
     if (n.input.some((i) => i && dependent.has(i))) for (const o of n.output) if (o) dependent.add(o);
+  }
+
+  for (const t of layers) {
+    if (!dependent.has(t)) throw new Error(`the layer "${t}" does not depend on the input "${inputName}" (or does not exist)`);
   }
 
   const e = new Emitter(opset, taken);
@@ -134,6 +152,16 @@ export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions
   const gradInput = inputGrads ? e.sum(inputGrads) : e.zeros(e.shape(inputName));
   e.nodes.push({ opType: 'Identity', input: [obj.value], output: [OBJECTIVE_OUTPUT], name: 'grad/objective_out' });
   e.nodes.push({ opType: 'Identity', input: [gradInput], output: [GRAD_INPUT_OUTPUT], name: 'grad/grad_input_out' });
+  const layerOutputs: onnx.ValueInfoProto[] = [];
+  for (const t of layers) {
+    const list = grads.get(t);
+    const gradT = list ? e.sum(list) : e.zeros(e.shape(t));
+    e.nodes.push({ opType: 'Identity', input: [t], output: [layerValueOutput(t)], name: `grad/value_out_${t}` });
+    e.nodes.push({ opType: 'Identity', input: [gradT], output: [layerGradOutput(t)], name: `grad/grad_out_${t}` });
+    for (const name of [layerValueOutput(t), layerGradOutput(t)]) {
+      layerOutputs.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: FLOAT } } }));
+    }
+  }
 
   const inputType = inputInfo.type?.tensorType;
   // Decoded repeated fields may be shared frozen defaults: assign new arrays rather than push.
@@ -145,6 +173,7 @@ export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions
       name: GRAD_INPUT_OUTPUT,
       type: { tensorType: { elemType: inputType?.elemType || FLOAT, shape: inputType?.shape } },
     }),
+    ...layerOutputs,
   ];
   return onnx.ModelProto.encode(model).finish();
 }

@@ -47,17 +47,40 @@ export interface ChoiceParam extends ParamBase {
   default: string;
 }
 
-export type ParamSpec = NumberParam | ColorParam | ChoiceParam;
+/**
+ * A file relative to the scene file (e.g. the perturbation an attack stored under `.perturber/attacks/`). The host
+ * loads it and hands its contents to the op through OpContext.resources; ops never read files.
+ */
+export interface FileParam extends ParamBase {
+  kind: 'file';
+  /** Accepted extensions without the dot, e.g. ['npy']. */
+  extensions: readonly string[];
+  /** '' = none chosen. */
+  default: string;
+}
+
+export type ParamSpec = NumberParam | ColorParam | ChoiceParam | FileParam;
 
 /** Resolved parameters: every declared parameter present, numbers in range, sizes already scaled. */
 export type OpParams = Record<string, number | string>;
 
+/**
+ * Files named by `file` parameters, loaded by the host before the frame (core stays free of I/O). A stored
+ * perturbation is a CHW float image (delta values, any size; ops resize it to the frame).
+ */
+export interface PerturbationResources {
+  /** The loaded file named by `file` (as written in the scene), or why it is not available. */
+  perturbation(file: string): FloatImage | { error: string };
+}
+
 export interface OpContext {
   /** The step's seed (integer >= 0); random ops draw everything from `rngFor(seed)` (core/perturbations/random.ts). */
   seed: number;
+  /** Loaded files for ops with `file` parameters; absent where the caller has none (then such ops report a problem). */
+  resources?: PerturbationResources;
 }
 
-export type OpGroup = 'filter' | 'imagenet-c noise' | 'imagenet-c blur' | 'imagenet-c weather' | 'imagenet-c digital' | 'imagenet-c held-out';
+export type OpGroup = 'attack' | 'filter' | 'imagenet-c noise' | 'imagenet-c blur' | 'imagenet-c weather' | 'imagenet-c digital' | 'imagenet-c held-out';
 
 export interface PerturbationOp {
   /** Stable id stored in scene files, camelCase, e.g. 'gaussianBlur', 'gaussianNoise', 'jpegCompression'. */

@@ -12,6 +12,7 @@ import type { LayerInfo, ModelManifest } from '../../core/manifestTypes';
 import { addGraphOutputs, inspectModel, layerCandidates, type LayerCandidate, type OnnxModelInfo } from '../../core/onnxGraph';
 import { isInsideAny } from './modelPaths';
 import { LayerSessions } from './layerSessions';
+import { ModelGradients } from './modelGradients';
 import { OrtSession, type SessionSettings, type Tensor32 } from './ortBackend';
 
 export interface ModelFiles {
@@ -32,6 +33,8 @@ export interface LoadedModel {
   readonly layers: LayerInfo[];
   /** Runs the model, fetching any of its outputs or layers (see LayerSessions). */
   readonly session: LayerSessions;
+  /** Gradients in pixel space (attacks, saliency, neuron attribution); sessions built on first use. */
+  readonly gradients: ModelGradients;
   /** Things the user should hear about once (no manifest, CPU fallback, missing labels). */
   readonly warnings: string[];
 }
@@ -219,7 +222,8 @@ export async function loadModel(files: ModelFiles, settings: SessionSettings): P
   const bareSettings = created.warning ? { ...settings, executionProviders: ['cpu'] } : settings;
   const bare = await OrtSession.create(bytes, bareSettings);
   const session = new LayerSessions(bytes, bareSettings, new Set(info.outputs.map((o) => o.name)), bare.session);
-  return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session, warnings };
+  const gradients = new ModelGradients(bytes, manifest, bareSettings);
+  return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session, gradients, warnings };
 }
 
 /** The graph tensor a scene's layer name means: a manifest alias, else the tensor name itself. */

@@ -161,7 +161,10 @@ export class ModelStore implements vscode.Disposable {
     if (entry.idleTimer) clearTimeout(entry.idleTimer);
     entry.idleTimer = undefined;
     entry.loading.then(
-      (model) => model.session.dispose().catch((error: unknown) => this.options.onError(`unloading ${entry.key}: ${String(error)}`)),
+      (model) =>
+        Promise.all([model.session.dispose(), model.gradients.dispose()]).catch((error: unknown) =>
+          this.options.onError(`unloading ${entry.key}: ${String(error)}`),
+        ),
       () => undefined,
     );
   }

@@ -6,6 +6,7 @@ export const ELEMENTWISE_RULES: Record<string, Rule> = {
   Dropout: (c) => ({ 0: c.g[0] }),
   Neg: (c) => ({ 0: c.e.op('Neg', [c.g[0]]) }),
   Exp: (c) => ({ 0: c.e.op('Mul', [c.g[0], c.node.output[0]]) }),
+  Log: (c) => ({ 0: c.e.op('Div', [c.g[0], c.node.input[0]]) }),
 
   Relu: (c) => {
     const { e } = c;
