@@ -3,7 +3,8 @@
  * unknown, ill-typed or out-of-range parameters (the problems `resolveParams` finds, the same the host would
  * repair at run time), each located in the text. The schema's generated if/then per op says the same to VS Code's
  * JSON editor, so these carry `source: 'json'` (the Problems view already has them from the JSON language
- * service) and parseScene drops ajv's versions of them in favour of these clearer messages.
+ * service) and parseScene drops ajv's versions of them in favour of these clearer messages. An enabled step whose
+ * `file` parameter is empty (an op that would be skipped at run time) gets a warning of its own.
  */
 import type { Node } from 'jsonc-parser';
 import { findOp, PERTURBATION_OPS } from './perturbations/registry';
@@ -36,6 +37,16 @@ export function perturbationDiagnostics(value: Record<string, unknown>, root: No
       const known = PERTURBATION_OPS.map((o) => o.id).join(', ');
       out.push({ ...diagnostic(`${where}.op: unknown perturbation "${step.op}" (the perturbations are: ${known})`, `${where}.op`, node), source: 'json' });
       return;
+    }
+    const params = isObject(step.params) ? step.params : {};
+    // A file parameter left empty: the step would be skipped at run time ("adversarial: no file chosen").
+    if (step.enabled !== false) {
+      for (const spec of op.params) {
+        if (spec.kind !== 'file' || (params[spec.name] !== undefined && params[spec.name] !== '')) continue;
+        const path = params[spec.name] === undefined ? ['perturbations', String(i), 'op'] : ['perturbations', String(i), 'params', spec.name];
+        const { node } = locate(root, path);
+        out.push({ ...diagnostic(`${where}.params.${spec.name}: no file chosen, so the ${op.id} step is skipped`, `${where}.params.${spec.name}`, node), severity: 'warning' });
+      }
     }
     if (!isObject(step.params)) return;
     for (const [name, given] of Object.entries(step.params)) {

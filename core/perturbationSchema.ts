@@ -37,7 +37,15 @@ export function paramSchema(spec: ParamSpec): Json {
       return { type: 'string', pattern: COLOR_PATTERN, default: spec.default, ...common };
     case 'choice':
       return { type: 'string', enum: [...spec.options], default: spec.default, ...common };
+    case 'file':
+      return { type: 'string', pattern: filePattern(spec.extensions), default: spec.default, ...common };
   }
+}
+
+/** '' (none chosen) or a path ending in one of `extensions`, any letter case (resolveParams' rule). */
+export function filePattern(extensions: readonly string[]): string {
+  const caseless = (e: string) => [...e].map((ch) => (/[a-z]/i.test(ch) ? `[${ch.toLowerCase()}${ch.toUpperCase()}]` : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return `^$|^.+\\.(${extensions.map(caseless).join('|')})$`;
 }
 
 /** One `if op == id then params: {...}` entry. */

@@ -89,7 +89,7 @@ function format(title, schemaFile) {
 /** One row per op of the scene schema's `perturbations.items.allOf` (registry order), with its parameters. */
 function perturbationOps() {
   const items = JSON.parse(read('schemas/scene.schema.json')).properties.perturbations.items;
-  const range = (p) => (p.minimum !== undefined ? ` ${p.minimum}..${p.maximum}` : p.enum ? ` ${p.enum.map((v) => code(v)).join(' \\| ')}` : p.pattern ? ' colour' : '');
+  const range = (p) => (p.minimum !== undefined ? ` ${p.minimum}..${p.maximum}` : p.enum ? ` ${p.enum.map((v) => code(v)).join(' \\| ')}` : p.pattern ? (p.pattern.startsWith('^#') ? ' colour' : ' file path') : '');
   const rows = items.allOf.map(({ if: cond, then }) => {
     const id = cond.properties.op.const;
     const meta = then['x-perturbation'];

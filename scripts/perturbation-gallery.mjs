@@ -8,7 +8,7 @@
 //
 // Filters: their defaults plus a stronger or different setting or two (FILTER_VARIANTS). Ops with a `severity`
 // (ImageNet-C): severities 1, 3 and 5. Any other op: its defaults. A new op shows up here without touching this
-// file. Each row starts with the clean frame; the console prints each cell's mean absolute change from it.
+// file, except ops with a `file` parameter (the stored adversarial perturbation), which need the host's files. Each row starts with the clean frame; the console prints each cell's mean absolute change from it.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -132,6 +132,11 @@ export async function buildPerturbationGallery({ out = OUT } = {}) {
       { title: 'Other ops (defaults)', match: () => true, rows: [] },
     ];
     for (const op of PERTURBATION_OPS) {
+      // Ops that read a file (the stored adversarial perturbation) need the host's resources: not shown here.
+      if (op.params.some((p) => p.kind === 'file')) {
+        console.log(`${op.id.padEnd(18)} skipped (reads a file)`);
+        continue;
+      }
       const cells = [];
       for (const { params, caption } of settingsFor(op)) {
         const result = applyPipeline(clean, [{ op: op.id, enabled: true, seed: SEED, params }]);
@@ -152,7 +157,7 @@ export async function buildPerturbationGallery({ out = OUT } = {}) {
   } finally {
     await renderer.close();
   }
-  return { ops: PERTURBATION_OPS.length, problems, bytes: statSync(out).size };
+  return { ops: sections.reduce((n, s) => n + s.rows.length, 0), problems, bytes: statSync(out).size };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -4,12 +4,18 @@
  */
 import type { FrameImage } from '../protocol';
 import { findOp } from './registry';
-import type { FloatImage, OpParams, PerturbationOp, PerturbationStepSpec } from './types';
+import { SkipStep, type FloatImage, type OpParams, type PerturbationOp, type PerturbationResources, type PerturbationStepSpec } from './types';
 
 /** Frames are rendered at each model's size; lengths in pixels are given for this size and scaled from it. */
 export const REFERENCE_SIZE = 224;
 
 const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+
+/** '' (no file) or a name ending in one of `extensions` (case-insensitive); where it may point is the host's check. */
+function hasExtension(value: string, extensions: readonly string[]): boolean {
+  const lower = value.toLowerCase();
+  return value === '' || extensions.some((e) => lower.endsWith(`.${e.toLowerCase()}`) && lower.length > e.length + 1);
+}
 
 /**
  * Every declared parameter of `op` from `given` (defaults for missing ones), numbers clamped into range and
@@ -36,6 +42,11 @@ export function resolveParams(
     } else if (spec.kind === 'choice') {
       if (value !== undefined && (typeof value !== 'string' || !spec.options.includes(value))) {
         problems.push(`${op.id}.${spec.name} must be one of ${spec.options.join(', ')}`);
+        params[spec.name] = spec.default;
+      } else params[spec.name] = (value as string | undefined) ?? spec.default;
+    } else if (spec.kind === 'file') {
+      if (value !== undefined && (typeof value !== 'string' || !hasExtension(value, spec.extensions))) {
+        problems.push(`${op.id}.${spec.name} must be a path ending in ${spec.extensions.map((e) => `.${e}`).join(' or ')} (or '' for none)`);
         params[spec.name] = spec.default;
       } else params[spec.name] = (value as string | undefined) ?? spec.default;
     } else {
@@ -78,12 +89,15 @@ export function clampUnit(data: Float32Array): void {
 
 /**
  * Applies the enabled steps in order. Never modifies `image`; returns it unchanged (same object) when no step
- * is enabled. `now` is a millisecond clock for the step timings (performance.now in the host).
+ * is enabled. `now` is a millisecond clock for the step timings (performance.now in the host). `resources`
+ * (files named by `file` parameters, loaded by the host) reaches every op's context; a step whose op throws
+ * SkipStep (e.g. its file is missing) is skipped, untimed, with "<op id>: <reason>" in `problems`.
  */
 export function applyPipeline(
   image: FloatImage,
   steps: readonly PerturbationStepSpec[],
   now: () => number = Date.now,
+  resources?: PerturbationResources,
 ): PipelineResult {
   let current = image;
   const timings: StepTiming[] = [];
@@ -98,7 +112,14 @@ export function applyPipeline(
     const { params, problems: paramProblems } = resolveParams(op, step.params ?? {}, image.width);
     problems.push(...paramProblems);
     const start = now();
-    const next = op.apply(current, params, { seed: step.seed >>> 0 });
+    let next: FloatImage;
+    try {
+      next = op.apply(current, params, resources ? { seed: step.seed >>> 0, resources } : { seed: step.seed >>> 0 });
+    } catch (error) {
+      if (!(error instanceof SkipStep)) throw error;
+      problems.push(`${op.id}: ${error.message}`);
+      continue;
+    }
     if (next.width !== current.width || next.height !== current.height || next.data.length !== current.data.length) {
       throw new Error(`perturbation ${op.id} returned a ${next.width}x${next.height} image for a ${current.width}x${current.height} one`);
     }

@@ -1,10 +1,11 @@
 /** Every perturbation op, in the order the "add perturbation" menu lists them. */
+import { ADVERSARIAL } from './adversarial';
 import { FILTER_OPS } from './filters';
 import { NOISE_BLUR_OPS } from './imagenetC/noiseBlur';
 import { WEATHER_DIGITAL_OPS } from './imagenetC/weatherDigital';
 import type { PerturbationOp } from './types';
 
-export const PERTURBATION_OPS: readonly PerturbationOp[] = [...FILTER_OPS, ...NOISE_BLUR_OPS, ...WEATHER_DIGITAL_OPS];
+export const PERTURBATION_OPS: readonly PerturbationOp[] = [...FILTER_OPS, ...NOISE_BLUR_OPS, ...WEATHER_DIGITAL_OPS, ADVERSARIAL];
 
 const BY_ID = new Map(PERTURBATION_OPS.map((op) => [op.id, op]));
 if (BY_ID.size !== PERTURBATION_OPS.length) throw new Error('two perturbation ops share an id');

@@ -73,6 +73,18 @@ export interface PerturbationResources {
   perturbation(file: string): FloatImage | { error: string };
 }
 
+/**
+ * Thrown by an op's `apply` when the step cannot run with what it was given (no file chosen, the file not loaded,
+ * no resources at all): applyPipeline skips the step, leaves the image as it was, and lists
+ * "<op id>: <message>" in its problems, so a missing input is never silently a clean frame.
+ */
+export class SkipStep extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SkipStep';
+  }
+}
+
 export interface OpContext {
   /** The step's seed (integer >= 0); random ops draw everything from `rngFor(seed)` (core/perturbations/random.ts). */
   seed: number;
@@ -94,7 +106,9 @@ export interface PerturbationOp {
   random: boolean;
   /**
    * Pure: never modifies `image`; returns a new image of the same size. Values may leave [0, 1]; the pipeline
-   * clamps after every step. Must not throw for any parameter values within the declared ranges.
+   * clamps after every step. Must not throw for any parameter values within the declared ranges, except
+   * `SkipStep` when the step cannot run (e.g. its file is not loaded): the pipeline then skips the step and
+   * reports the reason as a problem ("<op id>: <reason>").
    */
   apply(image: FloatImage, params: OpParams, ctx: OpContext): FloatImage;
 }

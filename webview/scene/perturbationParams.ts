@@ -1,11 +1,12 @@
 /**
  * One control per parameter of a perturbation step, built from the op's ParamSpec (sent by the host): a slider
- * and number field for numbers (live edits while dragging, like every slider), a colour input, or a select.
+ * and number field for numbers (live edits while dragging, like every slider), a colour input, a select, or for a
+ * file a text field showing the path (relative to the scene file), applied on Enter/blur.
  */
 import type { ControlSpec } from '../../core/sceneControls';
 import type { PerturbationOpInfo } from '../../core/protocol';
 import type { ChoiceParam, ParamSpec } from '../../core/perturbations/types';
-import { colorInput, row, select } from './controlRow';
+import { colorInput, isFocused, pathField, row, select } from './controlRow';
 import { NumericControl, type EditSink } from './numericControl';
 
 export interface ParamControl {
@@ -60,6 +61,21 @@ export function buildParamControl(op: PerturbationOpInfo, spec: ParamSpec, index
       show: (value) => (input.value = (typeof value === 'string' ? value : spec.default).toLowerCase()),
       set disabled(value: boolean) {
         input.disabled = value;
+      },
+    };
+  }
+  if (spec.kind === 'file') {
+    const field = pathField(`${op.label} ${spec.label}`, spec.extensions.map((e) => `*.${e}`).join(', '));
+    field.addEventListener('change', () => sink([{ path: editPath, value: field.value.trim() }], true));
+    return {
+      element: row(path, spec.label, help(spec), field),
+      name: spec.name,
+      path,
+      show: (value) => {
+        if (!isFocused(field)) field.value = typeof value === 'string' ? value : spec.default;
+      },
+      set disabled(value: boolean) {
+        field.disabled = value;
       },
     };
   }
