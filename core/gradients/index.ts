@@ -55,7 +55,7 @@ export const layerGradOutput = (tensor: string): string => `grad:${tensor}`;
 export const SUPPORTED_OPS: readonly string[] = [
   'Conv', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp', 'Neg', 'Add', 'Sub', 'Mul', 'Div', 'Gemm', 'MatMul',
   'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'GlobalAveragePool', 'AveragePool', 'MaxPool',
-  'BatchNormalization', 'LRN', 'Concat', 'Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'ReduceMean', 'ReduceSum', 'Pad', 'Log',
+  'BatchNormalization', 'LRN', 'Concat', 'Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'ReduceMean', 'ReduceSum', 'Pad', 'Log', 'Slice',
 ];
 
 

@@ -146,6 +146,25 @@ test('Flatten, Reshape, Transpose, Squeeze/Unsqueeze (opset 13 inputs and opset 
   await check('shape ops (opset 11)', v11, { kind: 'logits', weights: { 2: 1, 13: 2 } }, [2, 2, 3, 4]);
 });
 
+test('Slice: steps, negative and clamped bounds, a reversed channel axis (BGR swaps), two slices of one tensor', async () => {
+  const bytes = model({
+    nodes: [
+      node('Slice', ['x', 'st', 'en', 'ax', 'sp'], ['a']), // channels reversed, every second row from -5, cols 1..end
+      node('Slice', ['x', 'st2', 'en2'], ['b']), // first channel only (axes default: 0..)
+      node('Mul', ['a', 'wa'], ['ma']),
+      node('Flatten', ['ma'], ['fa'], { axis: 1 }),
+      node('Flatten', ['b'], ['fb'], { axis: 1 }),
+      node('Concat', ['fa', 'fb'], ['y'], { axis: 1 }),
+    ],
+    inits: [
+      i64('st', [-1, -5, 1]), i64('en', [-1000, 1000, 9007199254740991]), i64('ax', [1, 2, 3]), i64('sp', [-1, 2, 1]),
+      i64('st2', [0, 0]), i64('en2', [2, 1]), init('wa', [3, 3, 4]),
+    ],
+    input: [2, 3, 6, 5],
+  });
+  await check('Slice', bytes, { kind: 'logits', weights: { 0: 1, 7: -2, 20: 0.5, 36: 1.5, 40: 3, 65: -1 } }, [2, 3, 6, 5]);
+});
+
 test('BatchNormalization (inference), Softmax/LogSoftmax (opset 13 and 11), ReduceMean/ReduceSum, Pad', async () => {
   const bn = model({
     nodes: [node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['y'], { epsilon: { f: 1e-3 } })],

@@ -1,4 +1,4 @@
-/** Gradient rules: Flatten/Reshape/Squeeze/Unsqueeze/Transpose, Concat, Pad, ReduceMean/ReduceSum, Softmax/LogSoftmax. */
+/** Gradient rules: Flatten/Reshape/Squeeze/Unsqueeze/Transpose, Concat, Slice, Pad, ReduceMean/ReduceSum, Softmax/LogSoftmax. */
 import { type Rule, type RuleContext, rankOf } from '../context';
 
 export const SHAPE_RULES: Record<string, Rule> = {
@@ -31,6 +31,24 @@ export const SHAPE_RULES: Record<string, Rule> = {
       start = end;
     });
     return out;
+  },
+
+  // Slice selects distinct elements, so its gradient scatters g back to them without collisions. Which elements:
+  // the same Slice applied to the flat indices of x (ONNX Runtime resolves negative, clamped and stepped bounds).
+  Slice: (c) => {
+    const { e, node } = c;
+    const x = node.input[0];
+    if (node.input.length < 3) throw c.unsupported('starts/ends as attributes (opset < 10)');
+    const shape = e.shape(x);
+    const flat = e.op('Range', [e.i64([0], []), e.op('Size', [x]), e.i64([1], [])]);
+    const picked = e.op('Slice', [e.op('Reshape', [flat, shape]), ...node.input.slice(1)]);
+    const minusOne = e.i64([-1]);
+    const scattered = e.op('ScatterElements', [
+      e.zeros(e.op('Reshape', [e.op('Size', [x]), e.i64([1])])),
+      e.op('Reshape', [picked, minusOne]),
+      e.op('Reshape', [c.g[0], minusOne]),
+    ], { axis: 0 });
+    return { 0: e.op('Reshape', [scattered, shape]) };
   },
 
   Pad: (c) => {
