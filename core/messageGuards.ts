@@ -3,7 +3,7 @@
  * any repository, third-party libraries), so the host never trusts a message's shape: each one is checked
  * field by field and rebuilt from the checked fields only. The guards never throw.
  */
-import type { FrameImage, FrameTiming, PanelToHost, SceneToHost } from './protocol';
+import type { FrameImage, FrameTiming, PanelToHost, SaliencyMethod, SceneToHost } from './protocol';
 import type { JsonValue, SceneEdit } from './sceneTypes';
 
 export interface GuardError {
@@ -149,6 +149,27 @@ function sceneEdit(value: unknown, what: string): SceneEdit {
   return { path, value: checked };
 }
 
+// ---------------------------------------------------------------- saliency view
+
+const SALIENCY_METHODS: readonly SaliencyMethod[] = ['gradient', 'integratedGradients'];
+/** Larger than any classifier's output (ImageNet-21k has 21843 classes). */
+const MAX_CLASS_INDEX = 1_000_000;
+
+function saliencyView(m: Record<string, unknown>): SceneToHost {
+  if (typeof m.enabled !== 'boolean') fail(`saliencyView.enabled must be true or false (got ${describe(m.enabled)})`);
+  const method = SALIENCY_METHODS.find((x) => x === m.method);
+  if (!method) fail(`saliencyView.method must be one of ${SALIENCY_METHODS.join(', ')} (got ${describe(m.method)})`);
+  const out: Extract<SceneToHost, { type: 'saliencyView' }> = { type: 'saliencyView', enabled: m.enabled, method };
+  if (m.model !== undefined) {
+    if (typeof m.model !== 'string' || m.model.length === 0 || m.model.length > MAX_MODEL_ID_LENGTH) {
+      fail(`saliencyView.model must be a model id of 1..${MAX_MODEL_ID_LENGTH} characters (got ${describe(m.model)})`);
+    }
+    out.model = m.model;
+  }
+  if (m.classIndex !== undefined) out.classIndex = m.classIndex === null ? null : integer(m.classIndex, 'saliencyView.classIndex', 0, MAX_CLASS_INDEX);
+  return out;
+}
+
 // ---------------------------------------------------------------- entry points
 
 function guarded<T>(msg: unknown, parse: (message: Record<string, unknown>) => T): T | GuardError {
@@ -191,6 +212,8 @@ export function parseSceneMessage(msg: unknown): SceneToHost | GuardError {
       case 'modelInputView':
         if (typeof m.enabled !== 'boolean') fail(`modelInputView.enabled must be true or false (got ${describe(m.enabled)})`);
         return { type: 'modelInputView', enabled: m.enabled };
+      case 'saliencyView':
+        return saliencyView(m);
       default:
         return fail(`unknown scene message type ${describe(m.type)}`);
     }

@@ -44,7 +44,13 @@ export type SceneToHost =
   /** A problem in the webview worth telling the user (e.g. a texture failed to load). */
   | { type: 'problem'; message: string }
   /** The before/after view shows the perturbed model input: send `modelInput` for every frame while enabled. */
-  | { type: 'modelInputView'; enabled: boolean };
+  | { type: 'modelInputView'; enabled: boolean }
+  /**
+   * The view's "Saliency" mode: while enabled, send `saliencyModels` once and a `saliency` map for the newest frame.
+   * `model` is a scene model id (absent: the first loaded model); `classIndex` an output index (absent or null: the
+   * model's top-1 of each frame).
+   */
+  | { type: 'saliencyView'; enabled: boolean; model?: string; classIndex?: number | null; method: SaliencyMethod };
 
 // ---------------------------------------------------------------- host -> scene editor webview
 
@@ -77,7 +83,40 @@ export type HostToScene =
    * What the models saw of frame `frameId`: one opaque RGBA image per render size, after the scene's perturbations
    * (the frame itself when no step is enabled). Only while the webview asked for it with `modelInputView`.
    */
-  | { type: 'modelInput'; frameId: number; images: FrameImage[] };
+  | { type: 'modelInput'; frameId: number; images: FrameImage[] }
+  /** The models the saliency view can explain and their classes (sent when the view is enabled or the models change). */
+  | { type: 'saliencyModels'; models: SaliencyModelInfo[] }
+  /** An input saliency map of frame `frameId` (only while the view is enabled), or why there is none. */
+  | SaliencyMessage;
+
+export type SaliencyMethod = 'gradient' | 'integratedGradients';
+
+export interface SaliencyModelInfo {
+  id: string;
+  displayName: string;
+  /** Class names by label index; output index = label index + labelOffset. */
+  labels: string[];
+  labelOffset: number;
+}
+
+export interface SaliencyMessage {
+  type: 'saliency';
+  frameId: number;
+  model: string;
+  /** The explained class as an output index (null when there is none, with `error`). */
+  classIndex: number | null;
+  label: string;
+  method: SaliencyMethod;
+  /** The model's input size: `map` holds width x height values in [0, 1] (99th percentile = 1), rows top to bottom. */
+  width: number;
+  height: number;
+  map: Float32Array;
+  /** What the model saw (the image the map explains), RGBA at its input size. */
+  input?: FrameImage;
+  /** The model's top predictions of this frame (the class picker lists them first). */
+  top: Prediction[];
+  error?: string;
+}
 
 // ---------------------------------------------------------------- host -> result panels
 

@@ -7,6 +7,7 @@ import type { LayerInfo } from '../core/manifestTypes';
 import type { LoopTimingLog, LoopTimingRecord } from '../core/loopTimings';
 import { readConfig } from './config';
 import type { Classifier } from './inference/classifier';
+import type { SaliencyRecord, SaliencyViewRequest } from './sceneEditor/saliencyService';
 import type { SceneRegistry } from './sceneEditor/sceneRegistry';
 
 export interface PerturberApi {
@@ -32,6 +33,20 @@ export interface PerturberApi {
   loopTimings(): LoopTimingRecord[];
   /** Forgets the recorded loop timings. */
   clearLoopTimings(): void;
+  /**
+   * The active scene editor's newest input saliency map (the scene view's "Saliency" mode): model id, class (output
+   * index and label), method, the model's input size and `map` (width x height in [0, 1], rows top to bottom);
+   * integrated gradients add `completeness` ({ gap: sum(attribution) - (f(x) - f(black)), delta: f(x) - f(black) }).
+   */
+  lastSaliency(): SaliencyRecord | undefined;
+  /**
+   * What the scene view's Saliency mode sends (`saliencyView`): turns the active scene editor's saliency on or off
+   * for a model (absent: the first loaded) and class (an output index; absent or null: the top-1 of each frame).
+   * For tests and other extensions; throws when no scene editor is active.
+   */
+  setSaliencyView(view: SaliencyViewRequest): void;
+  /** Every distinct perturbation problem the active scene editor's frames had so far (e.g. a malformed .npy). */
+  perturbationProblems(): string[];
 }
 
 export function createApi(classifier: Classifier, registry: SceneRegistry, timings: LoopTimingLog): PerturberApi {
@@ -53,5 +68,12 @@ export function createApi(classifier: Classifier, registry: SceneRegistry, timin
     lastCheckpointTrend: () => (registry.active?.trends.selected != null ? registry.active.trends.lastTrend : undefined),
     loopTimings: () => timings.list(),
     clearLoopTimings: () => timings.clear(),
+    lastSaliency: () => registry.active?.saliency.lastSaliency(),
+    setSaliencyView(view) {
+      const scene = registry.active;
+      if (!scene) throw new Error('open a scene in the scene editor first');
+      scene.saliency.setView(view);
+    },
+    perturbationProblems: () => registry.active?.perturbationProblemsSeen?.() ?? [],
   };
 }

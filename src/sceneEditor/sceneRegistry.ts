@@ -7,6 +7,7 @@ import type { FrameImage } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
 import type { FrameResults } from '../inference/framePipeline';
 import type { CheckpointTrends } from './checkpointTrends';
+import type { SaliencyService } from './saliencyService';
 import type { SceneModels } from './sceneModels';
 
 /** What the result panels show for a scene: its latest results, or why there are none. */
@@ -19,12 +20,16 @@ export interface OpenScene {
   readonly models: SceneModels;
   /** The scene's "Show along checkpoints" view. */
   readonly trends: CheckpointTrends;
+  /** The scene view's "Saliency" mode. */
+  readonly saliency: SaliencyService;
   /** The parsed scene (null while the file does not parse). */
   scene(): Scene | null;
   panelState(): PanelState;
   readonly lastResults: FrameResults | undefined;
   /** What the models saw of the last frame (after the scene's perturbations), one image per input size. */
   lastModelInput(): { frameId: number; images: FrameImage[] } | undefined;
+  /** Every distinct perturbation problem of its frames so far (a step skipped: a bad file, an unknown op). */
+  perturbationProblemsSeen?(): string[];
 }
 
 export class SceneRegistry implements vscode.Disposable {

@@ -246,3 +246,45 @@ test('seeded malformed panel messages are all rejected without throwing', () => 
     assert.ok('error' in result, `case ${i}: ${key}=${String(bad)}`);
   }
 });
+
+test('saliencyView: valid messages pass rebuilt, every field is checked', () => {
+  assert.deepEqual(parseSceneMessage({ type: 'saliencyView', enabled: false, method: 'gradient', extra: 1 }), {
+    type: 'saliencyView',
+    enabled: false,
+    method: 'gradient',
+  });
+  assert.deepEqual(parseSceneMessage({ type: 'saliencyView', enabled: true, method: 'integratedGradients', model: 'lab', classIndex: 3 }), {
+    type: 'saliencyView',
+    enabled: true,
+    method: 'integratedGradients',
+    model: 'lab',
+    classIndex: 3,
+  });
+  assert.deepEqual(parseSceneMessage({ type: 'saliencyView', enabled: true, method: 'gradient', classIndex: null }), {
+    type: 'saliencyView',
+    enabled: true,
+    method: 'gradient',
+    classIndex: null,
+  });
+  const base = { type: 'saliencyView', enabled: true, method: 'gradient', model: 'm', classIndex: 0 };
+  const bad: [string, unknown, RegExp][] = [
+    ['enabled', undefined, /enabled must be true or false/],
+    ['enabled', 'yes', /enabled must be true or false/],
+    ['method', undefined, /method must be one of gradient, integratedGradients/],
+    ['method', 'smoothgrad', /method must be one of/],
+    ['method', ['gradient'], /method must be one of/],
+    ['model', '', /model must be a model id of 1\.\.64 characters/],
+    ['model', 'x'.repeat(65), /model must be a model id/],
+    ['model', 7, /model must be a model id/],
+    ['classIndex', -1, /classIndex must be an integer in 0\.\.1000000/],
+    ['classIndex', 1.5, /classIndex must be an integer/],
+    ['classIndex', '3', /classIndex must be an integer/],
+    ['classIndex', Number.NaN, /classIndex must be an integer/],
+    ['classIndex', 1e9, /classIndex must be an integer/],
+  ];
+  for (const [key, value, pattern] of bad) {
+    const result = parseSceneMessage({ ...base, [key]: value });
+    assert.ok('error' in result, `${key}=${String(value)} accepted`);
+    assert.match(result.error, pattern, `${key}=${String(value)}`);
+  }
+});

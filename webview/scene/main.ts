@@ -118,6 +118,12 @@ channel.onMessage((message) => {
     case 'modelInput':
       modelInput.hostInput(message.frameId, message.images);
       break;
+    case 'saliencyModels':
+      modelInput.saliency.setModels(message.models);
+      break;
+    case 'saliency':
+      modelInput.saliency.show(message);
+      break;
     default:
       assertNever(message);
   }

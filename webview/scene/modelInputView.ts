@@ -8,10 +8,11 @@
 import type { FrameImage, HostToScene, RenderSize, SceneToHost } from '../../core/protocol';
 import type { WebviewChannel } from '../shared/vscodeApi';
 import { el } from '../shared/dom';
+import { SaliencyView, type SaliencyState } from './saliencyView';
 
-export type ViewMode = 'scene' | 'clean' | 'perturbed';
+export type ViewMode = 'scene' | 'clean' | 'perturbed' | 'saliency';
 
-export interface ViewModeState {
+export interface ViewModeState extends SaliencyState {
   viewMode?: ViewMode;
   viewSize?: string;
 }
@@ -20,6 +21,7 @@ const MODES: readonly (readonly [ViewMode, string, string])[] = [
   ['scene', 'Scene', 'The 3D view of the scene.'],
   ['clean', 'Model input: clean', 'The rendered frame at the model input size, as a model sees it without perturbations.'],
   ['perturbed', 'Model input: perturbed', 'What the models see: the frame after the scene\'s perturbations, computed by the extension host.'],
+  ['saliency', 'Saliency', 'Which pixels of the model input a class depends on: a heatmap (gradient or integrated gradients) over what the model saw.'],
 ];
 
 const keyOf = (size: RenderSize): string => `${size.width}x${size.height}`;
@@ -36,11 +38,14 @@ export class ModelInputView {
   private sizes: RenderSize[] = [];
   private clean: { frameId: number; images: FrameImage[] } | undefined;
   private perturbed: { frameId: number; images: FrameImage[] } | undefined;
+  /** The Saliency mode's pickers and heatmap (it draws into this view's canvas). */
+  readonly saliency: SaliencyView;
 
   constructor(
     state: ViewModeState | undefined,
     private readonly changed: (state: ViewModeState, previous: ViewMode) => void,
   ) {
+    this.saliency = new SaliencyView(state, this.canvas, this.message, () => this.notify(this.mode));
     this.mode = state?.viewMode && MODES.some(([m]) => m === state.viewMode) ? state.viewMode : 'scene';
     const group = el('div', { id: 'view-mode', role: 'group', 'aria-label': 'What the view shows' });
     for (const [mode, label, title] of MODES) {
@@ -55,7 +60,7 @@ export class ModelInputView {
       this.notify(this.mode);
       this.draw();
     });
-    this.bar = el('div', { class: 'view-bar' }, group, this.size);
+    this.bar = el('div', { class: 'view-bar' }, group, this.size, this.saliency.controls);
     this.showMode();
   }
 
@@ -65,7 +70,7 @@ export class ModelInputView {
 
   /** After `ready`: a reloaded page in the perturbed mode asks the host for the model input again. */
   resume(): void {
-    if (this.mode === 'perturbed') this.notify('scene');
+    if (this.mode === 'perturbed' || this.mode === 'saliency') this.notify('scene');
   }
 
   /** The render sizes of the scene's models (from the host's `scene` message). */
@@ -74,7 +79,7 @@ export class ModelInputView {
     const keep = this.size.value;
     this.size.replaceChildren(...this.sizes.map((s) => el('option', { value: keyOf(s) }, `${s.width}×${s.height}`)));
     if (this.sizes.some((s) => keyOf(s) === keep)) this.size.value = keep;
-    this.size.hidden = this.sizes.length < 2 || this.mode === 'scene';
+    this.size.hidden = this.sizes.length < 2 || this.mode === 'scene' || this.mode === 'saliency';
     this.draw();
   }
 
@@ -100,20 +105,26 @@ export class ModelInputView {
   }
 
   private notify(previous: ViewMode): void {
-    this.changed({ viewMode: this.mode, viewSize: this.size.value || undefined }, previous);
+    this.changed({ viewMode: this.mode, viewSize: this.size.value || undefined, ...this.saliency.state }, previous);
   }
 
   private showMode(): void {
     for (const [mode, button] of this.buttons) button.setAttribute('aria-pressed', String(mode === this.mode));
     const scene = this.mode === 'scene';
     this.canvas.hidden = scene;
-    this.size.hidden = scene || this.sizes.length < 2;
+    // The saliency map is at its model's size: the model picker chooses it.
+    this.size.hidden = scene || this.mode === 'saliency' || this.sizes.length < 2;
+    this.saliency.setActive(this.mode === 'saliency');
     if (scene) this.message.hidden = true;
   }
 
   /** Draws the chosen size's image of the current mode, pixel for pixel (CSS scales it up, pixelated). */
   private draw(): void {
     if (this.mode === 'scene') return;
+    if (this.mode === 'saliency') {
+      this.saliency.draw();
+      return;
+    }
     const source = this.mode === 'clean' ? this.clean : this.perturbed;
     const wanted = this.sizes.find((s) => keyOf(s) === this.size.value) ?? this.sizes[0];
     const image = wanted && source?.images.find((i) => i.width === wanted.width && i.height === wanted.height);
@@ -145,6 +156,7 @@ export function createModelInputView(
   const view = new ModelInputView(channel.getState(), (state, previous) => {
     channel.setState(state);
     if (state.viewMode === 'perturbed' || previous === 'perturbed') channel.post({ type: 'modelInputView', enabled: state.viewMode === 'perturbed' });
+    if (state.viewMode === 'saliency' || previous === 'saliency') channel.post(view.saliency.request(state.viewMode === 'saliency'));
     sceneCanvas.hidden = state.viewMode !== 'scene';
     refresh();
   });
