@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import { LoopTimingLog } from '../core/loopTimings';
 import { createApi, type PerturberApi } from './api';
 import { registerAddModel } from './commands/addModel';
+import { registerAttackScene } from './commands/attackScene';
 import { registerClassifyImage } from './commands/classifyImage';
 import { registerDownloadModel } from './commands/downloadModel';
 import { registerNewScene } from './commands/newScene';
 import { registerOpenSceneCommands } from './commands/openScene';
+import { registerRelevantNeurons } from './commands/relevantNeurons';
 import { reportModelWarnings } from './commands/proposedManifest';
 import { readConfig } from './config';
 import { Classifier } from './inference/classifier';
@@ -61,6 +63,8 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     registerAddModel({ registry, locator, store, log }),
     registerClassifyImage({ classifier, registry, panels, log }),
     registerDownloadModel({ extensionUri: context.extensionUri, registry, log }),
+    registerAttackScene(registry, log),
+    registerRelevantNeurons(registry, log),
   );
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
   return createApi(classifier, registry, timings);

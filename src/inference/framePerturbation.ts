@@ -4,7 +4,7 @@
  * that size. Without an enabled step nothing is converted: the models read the bytes as before.
  */
 import { applyPipeline, floatToRgba, rgbaToFloat } from '../../core/perturbations/pipeline';
-import type { FloatImage, PerturbationStepSpec } from '../../core/perturbations/types';
+import type { FloatImage, PerturbationResources, PerturbationStepSpec } from '../../core/perturbations/types';
 import type { FrameImage } from '../../core/protocol';
 
 export interface PerturbedFrame {
@@ -22,13 +22,18 @@ export function hasEnabledStep(steps: readonly PerturbationStepSpec[]): boolean 
   return steps.some((s) => s.enabled);
 }
 
-export function perturbFrame(images: readonly FrameImage[], steps: readonly PerturbationStepSpec[]): PerturbedFrame {
+/** `resources`: the files that steps with `file` parameters name (src/inference/perturbationFiles.ts). */
+export function perturbFrame(
+  images: readonly FrameImage[],
+  steps: readonly PerturbationStepSpec[],
+  resources?: PerturbationResources,
+): PerturbedFrame {
   const out: PerturbedFrame = { perturbed: new Map(), ms: 0, problems: [] };
   if (!hasEnabledStep(steps)) return out;
   const start = performance.now();
   try {
     for (const image of images) {
-      const result = applyPipeline(rgbaToFloat(image), steps, () => performance.now());
+      const result = applyPipeline(rgbaToFloat(image), steps, () => performance.now(), resources);
       out.perturbed.set(image, result.image);
       for (const p of result.problems) if (!out.problems.includes(p)) out.problems.push(p);
     }
@@ -46,4 +51,18 @@ export function modelInputImages(images: readonly FrameImage[], frame: Perturbed
     const perturbed = frame.perturbed.get(image);
     return perturbed ? floatToRgba(perturbed) : image;
   });
+}
+
+/**
+ * What a model sees of `image` just before step `index` of the pipeline: the enabled steps before it applied (the
+ * float image of the frame when none is). The attack's starting point. Throws when an op throws.
+ */
+export function imageBeforeStep(
+  image: FrameImage,
+  steps: readonly PerturbationStepSpec[],
+  index: number,
+  resources?: PerturbationResources,
+): { image: FloatImage; problems: string[] } {
+  const result = applyPipeline(rgbaToFloat(image), steps.slice(0, Math.max(0, index)), () => performance.now(), resources);
+  return { image: result.image, problems: result.problems };
 }

@@ -5,7 +5,7 @@
  * scene's image perturbations run once per distinct input size (framePerturbation.ts).
  */
 import { LatestWins } from '../../core/latestWins';
-import type { FloatImage } from '../../core/perturbations/types';
+import type { FloatImage, PerturbationResources } from '../../core/perturbations/types';
 import type { CheckpointInfo, FrameImage, FrameTiming, HostTiming, ModelActivations, ModelPredictions, SceneToHost } from '../../core/protocol';
 import type { PerturbationStep, WatchedLayer } from '../../core/sceneTypes';
 import { modelInputImages, perturbFrame } from './framePerturbation';
@@ -39,6 +39,8 @@ export interface FrameResults {
   timing: HostTiming;
   /** The webview's own timings of this frame (render, readback), for the loop timings. */
   webview: FrameTiming;
+  /** A re-run of an earlier frame (`refresh()`): the same pixels, not a new frame from the webview. */
+  refresh?: true;
 }
 
 export interface FrameSource {
@@ -48,6 +50,8 @@ export interface FrameSource {
   topK(): number;
   /** The scene's perturbation steps as they are now (none when absent). */
   perturbations?(): readonly PerturbationStep[];
+  /** The files the steps name (`file` parameters), for those `perturbations()` returns (read right after it). */
+  resources?(steps: readonly PerturbationStep[]): PerturbationResources | undefined;
 }
 
 export interface FrameHooks {
@@ -68,6 +72,7 @@ export interface FrameHooks {
 interface FrameJob {
   frame: FrameMessage;
   transferMs: number;
+  refresh?: true;
 }
 
 function findImage(images: readonly FrameImage[], width: number, height: number): FrameImage | undefined {
@@ -76,6 +81,8 @@ function findImage(images: readonly FrameImage[], width: number, height: number)
 
 export class FramePipeline {
   private readonly loop: LatestWins<FrameJob, FrameResults>;
+  /** The last frame the webview sent (what `refresh()` runs again). */
+  private last: FrameMessage | undefined;
 
   constructor(
     private readonly source: FrameSource,
@@ -88,7 +95,8 @@ export class FramePipeline {
       (job) => this.process(job),
       (job, results) => {
         onResults(results);
-        onFrameDone(job.frame.frameId, Math.max(0, Date.now() - job.frame.timing.postedAt));
+        // A refresh is not a frame the webview waits for: its latency would be counted from the old frame.
+        if (!job.refresh) onFrameDone(job.frame.frameId, Math.max(0, Date.now() - job.frame.timing.postedAt));
       },
       (job, error) => onError(`frame ${job.frame.frameId}: ${error instanceof Error ? error.message : String(error)}`),
     );
@@ -96,7 +104,25 @@ export class FramePipeline {
 
   submit(frame: FrameMessage): void {
     // Measured on arrival: the time the structured clone of the pixels took to cross from the webview.
+    this.last = frame;
     this.loop.submit({ frame, transferMs: Math.max(0, Date.now() - frame.timing.postedAt) });
+  }
+
+  /**
+   * Runs the last frame again (same pixels, the scene's steps and files as they are now), through the same
+   * LatestWins: the panels update when a stored perturbation changed without the camera moving. False when no frame
+   * came yet.
+   */
+  refresh(): boolean {
+    if (!this.last) return false;
+    this.loop.submit({ frame: this.last, transferMs: 0, refresh: true });
+    return true;
+  }
+
+  /** The last frame's image of a size (undefined before the first frame or when it has no image of that size). */
+  lastImage(width: number, height: number): { frameId: number; image: FrameImage } | undefined {
+    const image = this.last && findImage(this.last.images, width, height);
+    return image && this.last && { frameId: this.last.frameId, image };
   }
 
   /** Resolves when no frame is running or waiting (tests, shutdown). */
@@ -111,7 +137,8 @@ export class FramePipeline {
   private async process(job: FrameJob): Promise<FrameResults> {
     const { frame } = job;
     const timing: HostTiming = { transferMs: job.transferMs, perturbMs: 0, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
-    const perturbed = perturbFrame(frame.images, this.source.perturbations?.() ?? []);
+    const steps = this.source.perturbations?.() ?? [];
+    const perturbed = perturbFrame(frame.images, steps, this.source.resources?.(steps));
     timing.perturbMs = perturbed.ms;
     if (perturbed.problems.length > 0 || perturbed.error !== undefined) {
       this.hooks.onPerturbationProblems?.([...perturbed.problems, ...(perturbed.error !== undefined ? [perturbed.error] : [])]);
@@ -135,7 +162,9 @@ export class FramePipeline {
       }
     }
     timing.postedAt = Date.now();
-    return { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing, webview: frame.timing };
+    const results: FrameResults = { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing, webview: frame.timing };
+    if (job.refresh) results.refresh = true;
+    return results;
   }
 
   /** Runs one model of the scene on the frame, appending its predictions and activations (or its error). */

@@ -7,14 +7,18 @@ import * as vscode from 'vscode';
 import { parseSceneMessage } from '../../core/messageGuards';
 import { assertNever, type FrameImage, type SceneToHost } from '../../core/protocol';
 import { opCatalog } from '../../core/perturbations/registry';
-import type { Scene } from '../../core/sceneTypes';
+import type { FloatImage } from '../../core/perturbations/types';
+import type { Scene, SceneEdit } from '../../core/sceneTypes';
 import { readConfig } from '../config';
+import { imageBeforeStep } from '../inference/framePerturbation';
 import { FramePipeline, type FrameResults } from '../inference/framePipeline';
+import { PerturbationFiles } from '../inference/perturbationFiles';
 import type { ModelLocator } from '../inference/modelLocator';
 import type { ModelStore } from '../inference/modelStore';
 import type { LoopTimingLog } from '../../core/loopTimings';
 import type { Log } from '../log';
 import { CheckpointTrends } from './checkpointTrends';
+import { SaliencyService } from './saliencyService';
 import { SceneDocumentSync } from './sceneDocumentSync';
 import { SceneModels } from './sceneModels';
 import { modelStatus } from './sceneStatus';
@@ -35,6 +39,8 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   readonly models: SceneModels;
   /** "Show along checkpoints" (off by default). */
   readonly trends: CheckpointTrends;
+  /** The scene view's "Saliency" mode (off until the webview turns it on). */
+  readonly saliency: SaliencyService;
   private readonly sync: SceneDocumentSync;
   private readonly pipeline: FramePipeline;
   private readonly disposables: vscode.Disposable[] = [];
@@ -45,6 +51,11 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   private modelInputWanted = false;
   /** Perturbation problems already logged (each distinct text once, not once per frame). */
   private readonly reportedProblems = new Set<string>();
+  /** The .npy files the scene's steps name (adversarial perturbations), loaded for the pipeline. */
+  readonly perturbationFiles: PerturbationFiles;
+  /** The status line shows a perturbation problem; the current frame had one (cleared when a frame has none). */
+  private problemShown = false;
+  private frameHadProblems = false;
 
   constructor(
     readonly document: vscode.TextDocument,
@@ -68,18 +79,29 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       onChange: () => services.registry.trendChanged(this),
       onError: (message) => log.error(`${this.fileName()}: ${message}`),
     });
+    this.saliency = new SaliencyService({
+      models: () => this.models.frameModels(),
+      modelInput: () => this.lastModelInput(),
+      post: (message) => this.sync.post(message),
+      steps: () => readConfig().saliencySteps,
+    });
+    const root = vscode.workspace.getWorkspaceFolder(document.uri)?.uri.fsPath ?? path.dirname(document.uri.fsPath);
+    this.perturbationFiles = new PerturbationFiles(document.uri.fsPath, root, () => this.pipeline.refresh());
     this.pipeline = new FramePipeline(
       {
         models: () => this.models.frameModels(),
         sceneName: () => this.sceneName(),
         topK: () => readConfig().topK,
         perturbations: () => this.scene()?.perturbations ?? [],
+        resources: (steps) => this.perturbationFiles.prepare(steps),
       },
       (results) => {
         this.results = results;
-        services.timings.frameDone(results.frameId, results.webview, results.timing);
+        this.clearProblemStatus();
+        if (!results.refresh) services.timings.frameDone(results.frameId, results.webview, results.timing);
         services.registry.panelStateChanged(this);
         this.trends.frameDone(results.frameId);
+        this.saliency.frameDone(results.frameId, results.predictions);
       },
       (frameId, totalMs) => this.sync.post({ type: 'frameDone', frameId, totalMs }),
       (message) => log.error(`${this.fileName()}: ${message}`),
@@ -104,6 +126,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         if (e.document === document && e.contentChanges.length > 0) this.sync.postScene();
       }),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      this.watchPerturbationFiles(),
       panel.onDidChangeViewState(({ webviewPanel }) => {
         if (webviewPanel.active) services.registry.focus(this);
       }),
@@ -151,6 +174,8 @@ export class SceneSession implements OpenScene, vscode.Disposable {
 
   dispose(): void {
     this.pipeline.dispose();
+    this.saliency.dispose();
+    this.perturbationFiles.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -176,6 +201,8 @@ export class SceneSession implements OpenScene, vscode.Disposable {
 
   /** Logs each distinct perturbation problem once and shows the latest in the status line (never per frame). */
   private perturbationProblems(problems: readonly string[]): void {
+    this.frameHadProblems = true;
+    for (const p of problems) this.problemsSeen.add(p);
     const fresh = problems.filter((p) => !this.reportedProblems.has(p));
     if (fresh.length === 0) return;
     for (const p of fresh) {
@@ -184,6 +211,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     }
     this.sync.post({ type: 'status', level: 'error', text: `Perturbations: ${fresh.join('; ')}` });
     this.lastStatus = '';
+    this.problemShown = true;
   }
 
   private postStatus(): void {
@@ -212,8 +240,9 @@ export class SceneSession implements OpenScene, vscode.Disposable {
           this.panelsShown = true;
           this.services.showPanels(false);
         }
-        // A reloaded page asks again for the model input if its saved state shows it.
+        // A reloaded page asks again for the model input (and the saliency map) if its saved state shows it.
         this.modelInputWanted = false;
+        this.saliency.setView({ enabled: false, method: 'gradient' });
         this.sync.post({ type: 'perturbationOps', ops: opCatalog() });
         this.sync.postScene();
         this.lastStatus = '';
@@ -241,8 +270,69 @@ export class SceneSession implements OpenScene, vscode.Disposable {
           this.sync.post({ type: 'modelInput', frameId: this.modelInput.frameId, images: this.modelInput.images() });
         }
         return;
+      case 'saliencyView':
+        this.saliency.setView(message);
+        return;
       default:
         assertNever(message);
     }
+  }
+
+  // ---------------------------------------------------------------- stored perturbations and the attack command
+
+  /** Every perturbation problem of this editor's frames so far (the extension tests read it through the API). */
+  private readonly problemsSeen = new Set<string>();
+
+  perturbationProblemsSeen(): string[] {
+    return [...this.problemsSeen];
+  }
+
+  /** Runs the last frame again (a stored perturbation changed); false before the first frame. */
+  refreshFrame(): boolean {
+    return this.pipeline.refresh();
+  }
+
+  /** The last frame's rendered image of a size (a model's input size), if a frame came yet. */
+  lastFrameImage(width: number, height: number): { frameId: number; image: FrameImage } | undefined {
+    return this.pipeline.lastImage(width, height);
+  }
+
+  /**
+   * What a model of this size saw of the last frame just before perturbation step `index` (the enabled steps before
+   * it applied, with this scene's files): the attack's starting point. An error when no frame came yet.
+   */
+  modelInputBefore(width: number, height: number, index: number): { image: FloatImage; problems: string[] } | { error: string } {
+    const frame = this.pipeline.lastImage(width, height);
+    if (!frame) return { error: `no ${width}x${height} frame yet: wait until the scene view has rendered the scene` };
+    const steps = this.scene()?.perturbations ?? [];
+    try {
+      return imageBeforeStep(frame.image, steps, index, this.perturbationFiles.prepare(steps.slice(0, index)));
+    } catch (error) {
+      return { error: `the perturbations before step ${index + 1} failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  /** Applies scene edits as one undoable WorkspaceEdit (after any edit still being applied). */
+  applySceneEdits(edits: readonly SceneEdit[]): Promise<void> {
+    return this.sync.applyEdits(edits);
+  }
+
+  private watchPerturbationFiles(): vscode.Disposable {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.npy');
+    const changed = (uri: vscode.Uri): void => this.perturbationFiles.changed(uri.fsPath);
+    watcher.onDidChange(changed);
+    watcher.onDidCreate(changed);
+    watcher.onDidDelete(changed);
+    return watcher;
+  }
+
+  /** A frame without perturbation problems puts the model status back in place of the last problem shown. */
+  private clearProblemStatus(): void {
+    if (this.problemShown && !this.frameHadProblems) {
+      this.problemShown = false;
+      this.lastStatus = '';
+      this.postStatus();
+    }
+    this.frameHadProblems = false;
   }
 }
