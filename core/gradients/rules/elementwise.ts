@@ -11,7 +11,8 @@ export const ELEMENTWISE_RULES: Record<string, Rule> = {
   Relu: (c) => {
     const { e } = c;
     const zero = e.scalar(0);
-    return { 0: e.op('Where', [e.op('Greater', [c.node.input[0], zero]), c.g[0], zero]) };
+    // y > 0 exactly where x > 0; reading the output keeps ONNX Runtime's Conv+Relu fusion (its input stays internal).
+    return { 0: e.op('Where', [e.op('Greater', [c.node.output[0], zero]), c.g[0], zero]) };
   },
   LeakyRelu: (c) => {
     const { e } = c;
