@@ -20,6 +20,24 @@ test('Conv: groups, strides, asymmetric pads, dilations (stride remainder not co
   await check('Conv channelMean on its output', bytes, { kind: 'channelMean', tensor: 'y', channel: 3 }, [2, 4, 10, 9]);
 });
 
+test('Conv stride 1 (the transposed-Conv path): groups, depthwise, dilations, asymmetric pads, 1x1, pads beyond the span fall back', async () => {
+  const grouped = model({
+    nodes: [node('Conv', ['x', 'w', 'b'], ['y'], { group: 3, pads: [2, 0, 1, 2], dilations: [2, 1] })],
+    inits: [init('w', [6, 2, 3, 3]), init('b', [6])],
+    input: [2, 6, 9, 8],
+  });
+  await check('Conv stride 1 grouped/dilated', grouped, LOGITS, [2, 6, 9, 8]);
+  const depthwise = model({
+    nodes: [node('Conv', ['x', 'w'], ['d'], { group: 4, pads: [1, 1, 1, 1] }), node('Conv', ['d', 'w1'], ['y'])],
+    inits: [init('w', [4, 1, 3, 3]), init('w1', [5, 4, 1, 1])],
+    input: [1, 4, 7, 6],
+  });
+  await check('Conv stride 1 depthwise + 1x1', depthwise, LOGITS, [1, 4, 7, 6]);
+  // pads larger than (k - 1) * d: the Conv form would need negative pads, so ConvTranspose is used.
+  const wide = model({ nodes: [node('Conv', ['x', 'w'], ['y'], { pads: [3, 0, 0, 3] })], inits: [init('w', [3, 2, 2, 2])], input: [1, 2, 5, 5] });
+  await check('Conv stride 1 pads beyond the kernel', wide, { kind: 'channelMean', tensor: 'y', channel: 1 }, [1, 2, 5, 5]);
+});
+
 test('Conv: auto_pad SAME_UPPER with a static input shape, 1x1 and 1-D convs', async () => {
   const same = model({
     nodes: [node('Conv', ['x', 'w'], ['y'], { auto_pad: 'SAME_UPPER', strides: [2, 2], kernel_shape: [3, 3] })],
