@@ -198,6 +198,48 @@ export interface CheckpointTrend {
   error?: string;
 }
 
+/**
+ * What one shown neuron responds to (issue 7): its feature visualisation (activation maximisation, computed in the
+ * background and cached under `.perturber/cache/`) and its most activating images of an indexed folder.
+ */
+export interface NeuronInsight {
+  modelId: string;
+  /** The layer name the scene uses (alias or tensor). */
+  layer: string;
+  neuron: number;
+  featureVis: FeatureVisState;
+  /** Absent when no index of this model covers the layer ("Perturber: Index Image Folder"). */
+  examples?: DatasetExample[];
+}
+
+export type FeatureVisState =
+  /** `png`: a data: URL; `activation`: the neuron's objective on it; `randomActivation`: on random-noise inputs. */
+  | { state: 'ready'; png: string; activation: number; randomActivation: number }
+  | { state: 'queued' }
+  /** `progress` in [0, 1]. */
+  | { state: 'running'; progress: number }
+  | { state: 'error'; message: string }
+  /** Feature visualisation is switched off (setting) or the model cannot be differentiated. */
+  | { state: 'off'; reason: string };
+
+export interface DatasetExample {
+  /** Workspace-relative path of the image file. */
+  path: string;
+  /** data: URL of a small PNG: the model-input crop of the image with the neuron's activation map over it. */
+  thumbnail: string;
+  /** The neuron's mean activation on the image. */
+  activation: number;
+}
+
+/** "Similar to this scene": the indexed images whose activations at a layer are nearest to the current frame's. */
+export interface SimilarImages {
+  modelId: string;
+  layer: string;
+  frameId: number;
+  images: { path: string; thumbnail: string; /** cosine distance of the channel-mean vectors, 0..2 */ distance: number }[];
+  error?: string;
+}
+
 export type HostToPanel =
   | { type: 'predictions'; frameId: number; sceneName: string; models: ModelPredictions[]; timing: HostTiming }
   | { type: 'activations'; frameId: number; sceneName: string; models: ModelActivations[]; timing: HostTiming }
@@ -207,7 +249,9 @@ export type HostToPanel =
    * "Show along checkpoints": `modelId` is the model whose family is plotted (null: the view is off); `trend` is the
    * newest frame's result (absent while the first one is being computed).
    */
-  | { type: 'checkpointTrend'; modelId: string | null; trend?: CheckpointTrend };
+  | { type: 'checkpointTrend'; modelId: string | null; trend?: CheckpointTrend }
+  /** Feature visualisations and dataset examples of the watched neurons (activations panel), sent when any changes. */
+  | { type: 'neuronInsights'; sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages };
 
 export type PanelToHost =
   | { type: 'ready' }
@@ -216,7 +260,13 @@ export type PanelToHost =
   /** Save the shown trend as CSV files under `.perturber/` in the workspace. */
   | { type: 'saveCheckpointTrend' }
   /** The panel painted a frame's results; `receivedAt` (epoch ms) is when the message arrived, for the loop timings. */
-  | { type: 'painted'; frameId: number; paintMs: number; receivedAt: number };
+  | { type: 'painted'; frameId: number; paintMs: number; receivedAt: number }
+  /** Open a dataset example (workspace-relative path) in an editor. */
+  | { type: 'openImage'; path: string }
+  /** Stop the feature visualisations being computed (they start again when asked for). */
+  | { type: 'cancelFeatureVis' }
+  /** Show the images most similar to the current frame at this model's layer (null: hide). */
+  | { type: 'similarImages'; modelId: string; layer: string | null };
 
 /** Exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {

@@ -148,6 +148,29 @@ export interface PerturbationStep {
   params: Record<string, number | string>;
 }
 
+/**
+ * How feature visualisations of this scene's neurons are made (issue 7); optional in the file, defaults are
+ * Lucid's `render_vis` ones (FEATURE_VIS_DEFAULTS in core/featureVis/types.ts).
+ */
+export interface FeatureVisSettings {
+  /** Side of the optimised image in pixels (Lucid: 128); it is resized to the model's input size after the transforms. */
+  size: number;
+  /** Adam steps (Lucid: 512). */
+  steps: number;
+  /** Adam learning rate (Lucid: 0.05). */
+  learningRate: number;
+  /** 'standard': Lucid's standard_transforms (pad 12, jitter 8, random scale, random rotate, jitter 4); 'none'. */
+  transforms: 'standard' | 'none';
+  /** Fourier parameterisation with 1/f scaling (Lucid: true; false = plain pixels). */
+  fourier: boolean;
+  /** Decorrelated colour space (Lucid: true). */
+  decorrelate: boolean;
+  /** Integer >= 0: the same seed gives the same image. */
+  seed: number;
+  /** Neurons optimised together in one batch (when the model takes batches). */
+  batch: number;
+}
+
 export interface Scene {
   version: number;
   name: string;
@@ -160,6 +183,8 @@ export interface Scene {
   models: SceneModel[];
   /** Optional in the file (default []). */
   perturbations: PerturbationStep[];
+  /** Optional in the file (absent: the defaults, which follow the `perturber.featureVis.*` settings). */
+  featureVis?: Partial<FeatureVisSettings>;
 }
 
 /** A JSON path into the scene, e.g. ["camera", "azimuth"]. */

@@ -3,6 +3,7 @@
  * layer candidate added as an output, run once on a zero image to learn each candidate's real shape, then released
  * -> the bare session (watched layers get their own sessions, see LayerSessions). Every failure becomes an Error whose message a user can act on.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseLabelFile } from '../../core/labels';
@@ -33,6 +34,8 @@ export interface LoadedModel {
   readonly layers: LayerInfo[];
   /** Runs the model, fetching any of its outputs or layers (see LayerSessions). */
   readonly session: LayerSessions;
+  /** SHA-256 of the .onnx file's bytes (hex): keys caches of results that depend on the weights. */
+  readonly sha256: string;
   /** Gradients in pixel space (attacks, saliency, neuron attribution); sessions built on first use. */
   readonly gradients: ModelGradients;
   /** Things the user should hear about once (no manifest, CPU fallback, missing labels). */
@@ -223,7 +226,8 @@ export async function loadModel(files: ModelFiles, settings: SessionSettings): P
   const bare = await OrtSession.create(bytes, bareSettings);
   const session = new LayerSessions(bytes, bareSettings, new Set(info.outputs.map((o) => o.name)), bare.session);
   const gradients = new ModelGradients(bytes, manifest, bareSettings);
-  return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session, gradients, warnings };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { onnxPath: files.onnxPath, manifestPath: files.manifestPath, manifest, manifestProposed, labels, layers, session, gradients, sha256, warnings };
 }
 
 /** The graph tensor a scene's layer name means: a manifest alias, else the tensor name itself. */
