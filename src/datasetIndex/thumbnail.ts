@@ -1,0 +1,53 @@
+/**
+ * Thumbnails of dataset examples: the model-input crop scaled to `size` px (Pillow-exact bilinear, core/preprocess),
+ * with a neuron's activation map over it: the map (bilinearly upsampled) divided by its own maximum, so it shows
+ * where in the image the neuron fires; low-activation areas are dimmed and high ones tinted warm. PNG data: URLs.
+ */
+import { PNG } from 'pngjs';
+import { resizeRgba } from '../../core/preprocess';
+import type { FrameImage } from '../../core/protocol';
+
+export const THUMBNAIL_SIZE = 64;
+
+export function pngDataUrl(image: FrameImage): string {
+  const png = new PNG({ width: image.width, height: image.height });
+  png.data.set(image.pixels.subarray(0, image.width * image.height * 4));
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
+
+/** Bilinear sample (pixel centres aligned) of a h x w map at output pixel (x, y) of an out x out grid. */
+function sample(map: Float32Array, w: number, h: number, x: number, y: number, out: number): number {
+  const fx = Math.min(w - 1, Math.max(0, ((x + 0.5) * w) / out - 0.5));
+  const fy = Math.min(h - 1, Math.max(0, ((y + 0.5) * h) / out - 0.5));
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const x1 = Math.min(w - 1, x0 + 1);
+  const y1 = Math.min(h - 1, y0 + 1);
+  const tx = fx - x0;
+  const ty = fy - y0;
+  const top = map[y0 * w + x0] * (1 - tx) + map[y0 * w + x1] * tx;
+  const bottom = map[y1 * w + x0] * (1 - tx) + map[y1 * w + x1] * tx;
+  return top * (1 - ty) + bottom * ty;
+}
+
+/** The crop at thumbnail size, with `map` (h x w, rows top to bottom) over it when given. */
+export function thumbnailImage(crop: FrameImage, map?: { data: Float32Array; width: number; height: number }, size = THUMBNAIL_SIZE): FrameImage {
+  const small = crop.width === size && crop.height === size ? { ...crop, pixels: crop.pixels.slice() } : resizeRgba(crop, size, size);
+  if (!map || map.data.length === 0) return small;
+  let max = 0;
+  for (const v of map.data) if (v > max) max = v;
+  const px = small.pixels;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const a = max > 0 ? Math.min(1, Math.max(0, sample(map.data, map.width, map.height, x, y, size) / max)) : 0;
+      const hot = [Math.min(1, 3 * a), Math.min(1, Math.max(0, 3 * a - 1)), Math.min(1, Math.max(0, 3 * a - 2))];
+      const o = (y * size + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        const dimmed = px[o + c] * (0.35 + 0.65 * a);
+        px[o + c] = Math.round(dimmed * (1 - 0.4 * a) + hot[c] * 255 * 0.4 * a);
+      }
+      px[o + 3] = 255;
+    }
+  }
+  return small;
+}
