@@ -258,6 +258,8 @@ function schemaDiagnostic(error: ErrorObject, root: Node, migratedFrom: number):
       return diagnostic(`${subject} must be ${String(params.type).split(',').map((t) => ARTICLES[t] ?? t).join(' or ')}`, where, node);
     case 'minimum':
     case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
       return diagnostic(`${subject} must be ${String(params.comparison)} ${String(params.limit)}`, where, node);
     case 'const':
       return diagnostic(`${subject} must be ${quoted(params.allowedValue)}`, where, node);

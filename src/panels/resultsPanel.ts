@@ -30,6 +30,8 @@ export class ResultsPanel implements vscode.Disposable {
   private last: HostToPanel = { type: 'empty', reason: 'Open a scene (*.perturber.json) to see results here.' };
   /** The "Show along checkpoints" state, re-posted with `last` (a panel shows both). */
   private lastTrend: HostToPanel = { type: 'checkpointTrend', modelId: null };
+  /** The neurons' insights (activations panel only), re-posted with `last`. */
+  private lastInsights: HostToPanel | undefined;
   /** The last frame the webview reported painted (for logs and timing checks). */
   lastPaintedFrame = -1;
 
@@ -38,8 +40,8 @@ export class ResultsPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly log: Log,
     private readonly timings: LoopTimingLog,
-    /** The panel's requests about the checkpoint trend (turn it on/off, save it). */
-    private readonly onTrendRequest?: (message: PanelToHost) => void,
+    /** The panel's requests: the checkpoint trend (turn it on/off, save it), neuron insights (open, cancel, similar). */
+    private readonly onRequest?: (message: PanelToHost) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -85,6 +87,12 @@ export class ResultsPanel implements vscode.Disposable {
     if (this.panel?.visible) void this.panel.webview.postMessage(message);
   }
 
+  /** Shows the neurons' insights now (if visible) and whenever the webview becomes visible or reloads. */
+  postInsights(message: HostToPanel): void {
+    this.lastInsights = message;
+    if (this.panel?.visible) void this.panel.webview.postMessage(message);
+  }
+
   dispose(): void {
     this.panel?.dispose();
     this.detach();
@@ -116,6 +124,7 @@ export class ResultsPanel implements vscode.Disposable {
   private repost(panel: vscode.WebviewPanel): void {
     void panel.webview.postMessage(this.last);
     void panel.webview.postMessage(this.lastTrend);
+    if (this.lastInsights) void panel.webview.postMessage(this.lastInsights);
   }
 
   /** Replaces a panel whose page never loaded with a new one in the same place. */
@@ -146,7 +155,10 @@ export class ResultsPanel implements vscode.Disposable {
         return;
       case 'checkpointTrend':
       case 'saveCheckpointTrend':
-        void this.onTrendRequest?.(message);
+      case 'openImage':
+      case 'cancelFeatureVis':
+      case 'similarImages':
+        void this.onRequest?.(message);
         return;
       case 'painted':
         this.lastPaintedFrame = message.frameId;

@@ -9,6 +9,7 @@ import type { LoopTimingLog } from '../../core/loopTimings';
 import { errorMessage, type Log } from '../log';
 import type { PanelState, SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { ACTIVATIONS_KIND } from './activationsPanel';
+import { NeuronInsights } from './neuronInsights';
 import { PREDICTIONS_KIND } from './predictionsPanel';
 import { ResultsPanel } from './resultsPanel';
 
@@ -17,6 +18,8 @@ const NO_SCENE: PanelState = { kind: 'empty', reason: 'Open a scene (*.perturber
 export class ResultsPanels implements vscode.Disposable {
   private readonly predictions: ResultsPanel;
   private readonly activations: ResultsPanel;
+  /** What the watched neurons respond to, for the activations panel (connect the services with `setSources`). */
+  readonly insights: NeuronInsights;
   private readonly disposables: vscode.Disposable[] = [];
   /** Classification results are numbered apart from frames: they belong to no scene. */
   private classifyCount = 0;
@@ -29,22 +32,27 @@ export class ResultsPanels implements vscode.Disposable {
     log: Log,
     timings: LoopTimingLog,
   ) {
-    // The panels' "Show along checkpoints" toggle and "Save CSV" button.
-    const trendRequest = async (message: PanelToHost): Promise<void> => {
+    const insights = new NeuronInsights(registry, (message) => this.activations.postInsights(message), log);
+    this.insights = insights;
+    // The panels' "Show along checkpoints" toggle and "Save CSV" button; the activations panel's neuron insights.
+    const request = async (message: PanelToHost): Promise<void> => {
       try {
         if (message.type === 'checkpointTrend') setCheckpointTrend(registry, message.modelId);
         else if (message.type === 'saveCheckpointTrend') {
           const files = await saveCheckpointTrend(registry);
           void vscode.window.showInformationMessage(`Perturber: saved ${files.map((f) => vscode.workspace.asRelativePath(f)).join(' and ')}`);
-        }
+        } else if (message.type === 'openImage') await insights.openImage(message.path);
+        else if (message.type === 'cancelFeatureVis') insights.cancelFeatureVis();
+        else if (message.type === 'similarImages') insights.setSimilar(message.modelId, message.layer);
       } catch (error) {
-        log.warn(`checkpoint trend: ${errorMessage(error)}`);
+        log.warn(`${message.type}: ${errorMessage(error)}`);
         void vscode.window.showErrorMessage(`Perturber: ${errorMessage(error)}`);
       }
     };
-    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log, timings, trendRequest);
-    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log, timings, trendRequest);
+    this.predictions = new ResultsPanel(PREDICTIONS_KIND, extensionUri, log, timings, request);
+    this.activations = new ResultsPanel(ACTIVATIONS_KIND, extensionUri, log, timings, request);
     this.disposables.push(
+      insights,
       this.predictions,
       this.activations,
       registry.onDidChangeActive(() => {

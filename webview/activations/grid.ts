@@ -8,13 +8,24 @@ import { VIRIDIS_CSS, colorize } from './colormap';
 
 export type ColorScale = 'shared' | 'per-neuron';
 
-/** Tiles are about this wide on screen (CSS pixels). */
+/** Tiles are about this wide on screen (CSS pixels; media/activations.css `.neuron canvas`). */
 const TILE_PX = 72;
 
 interface Tile {
   canvas: HTMLCanvasElement;
   mean: HTMLElement;
   element: HTMLElement;
+}
+
+/** Where a neuron's insights go (webview/activations/insights.ts fills them): beside the map, and under the tile. */
+export interface NeuronSlots {
+  featureVis: HTMLElement;
+  examples: HTMLElement;
+}
+
+/** The key of a neuron's slots: model id, layer name and neuron index. */
+export function neuronKey(modelId: string, layer: string, neuron: number): string {
+  return JSON.stringify([modelId, layer, neuron]);
 }
 
 interface LayerView {
@@ -49,27 +60,35 @@ export class ActivationGrid {
   private readonly scratch = document.createElement('canvas');
   private readonly scratchContext = this.scratch.getContext('2d');
   private imageData: ImageData | undefined;
+  /** The insight slots of the tiles now in the DOM, by `neuronKey`. */
+  readonly slots = new Map<string, NeuronSlots>();
 
-  constructor(private readonly container: HTMLElement) {}
+  /** `onBuild` runs after the tiles were (re)built, so the insights can move their elements into the new slots. */
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onBuild?: () => void,
+  ) {}
 
   render(models: readonly ModelActivations[], scale: ColorScale): void {
     const key = layoutKey(models);
     if (key !== this.key) {
       this.build(models);
       this.key = key;
+      this.onBuild?.();
     }
     models.forEach((model, m) => this.paintModel(model, this.views[m], scale));
   }
 
   private build(models: readonly ModelActivations[]): void {
     this.views = [];
+    this.slots.clear();
     this.container.replaceChildren();
     for (const model of models) {
       const name = el('h2', { class: 'model-name' });
       const error = el('div', { class: 'model-error', role: 'alert', hidden: true });
       const column = el('section', { class: 'model-column', 'data-model-id': model.id }, name, error);
       const layers = model.layers.map((layer) => {
-        const view = this.buildLayer(layer);
+        const view = this.buildLayer(model.id, layer);
         column.append(view.element);
         return view.view;
       });
@@ -81,7 +100,7 @@ export class ActivationGrid {
     }
   }
 
-  private buildLayer(layer: LayerActivations): { element: HTMLElement; view: LayerView } {
+  private buildLayer(modelId: string, layer: LayerActivations): { element: HTMLElement; view: LayerView } {
     const legendMin = el('span', { class: 'legend-min' });
     const legendMax = el('span', { class: 'legend-max' });
     const bar = el('span', { class: 'legend-bar' });
@@ -92,12 +111,18 @@ export class ActivationGrid {
     const tiles = layer.neurons.map((neuron) => {
       const canvas = el('canvas', { width: layer.width * k, height: layer.height * k });
       const mean = el('span', { class: 'neuron-mean' });
+      const featureVis = el('div', { class: 'fv-slot' });
+      const examples = el('div', { class: 'examples-slot' });
       const element = el(
         'figure',
         { class: 'neuron', 'data-layer': layer.layer, 'data-neuron': neuron.index },
-        canvas,
+        el('div', { class: 'neuron-row' }, canvas, featureVis),
         el('figcaption', {}, el('span', { class: 'neuron-index' }, `#${neuron.index}`), mean),
+        examples,
       );
+      // The feature visualisation is as tall as the map on screen (72 px wide, the map's aspect ratio).
+      element.style.setProperty('--map-height', `${Math.round((TILE_PX * layer.height) / Math.max(layer.width, 1))}px`);
+      this.slots.set(neuronKey(modelId, layer.layer, neuron.index), { featureVis, examples });
       grid.append(element);
       return { canvas, mean, element };
     });

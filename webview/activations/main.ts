@@ -8,10 +8,13 @@ import { EmptyView, PanelHeader, markFrame, reportPainted, stateSaver } from '..
 import { TrendSection } from '../shared/trendSection';
 import { connect } from '../shared/vscodeApi';
 import { ActivationGrid, formatActivation, type ColorScale } from './grid';
+import { InsightsView } from './insights';
+import { NO_INDEX_HINT, SimilarSection } from './similar';
 import { decodeActivations, encodeActivations, type ActivationsMessage, type StoredActivations } from './stateCodec';
 
 type EmptyMessage = Extract<HostToPanel, { type: 'empty' }>;
 type TrendMessage = Extract<HostToPanel, { type: 'checkpointTrend' }>;
+type InsightsMessage = Extract<HostToPanel, { type: 'neuronInsights' }>;
 
 interface ActivationsState {
   last?: StoredActivations | EmptyMessage;
@@ -36,12 +39,17 @@ scaleSelect.value = colorScale;
 const header = new PanelHeader(el('label', { class: 'color-scale' }, 'Colour scale ', scaleSelect));
 const columnsElement = el('div', { id: 'models', class: 'columns' });
 const empty = new EmptyView(columnsElement);
-const grid = new ActivationGrid(columnsElement);
+const post = (message: PanelToHost): void => channel.post(message);
+// The grid calls back after each rebuild (never during construction); the insights read its live slot map.
+const grid = new ActivationGrid(columnsElement, () => insights.attach());
+const insights = new InsightsView(grid.slots, post);
+const insightsHint = el('p', { id: 'insights-hint', class: 'hint', hidden: true });
+const similar = new SimilarSection(post);
 let trendMessage: TrendMessage = { type: 'checkpointTrend', modelId: null };
 const hideTrend = el('button', { id: 'trend-off', type: 'button', title: 'Stop running every checkpoint on each frame' }, 'Hide');
 const trendView = new TrendSection('Mean activation of each watched neuron', { format: formatActivation }, hideTrend);
 hideTrend.addEventListener('click', () => channel.post({ type: 'checkpointTrend', modelId: null }));
-mountRoot().append(header.element, empty.element, columnsElement, trendView.element);
+mountRoot().append(header.element, insightsHint, empty.element, columnsElement, similar.element, trendView.element, insights.popover);
 empty.show('Waiting for results…');
 
 scaleSelect.addEventListener('change', () => {
@@ -71,6 +79,9 @@ channel.onMessage((message) => {
       showTrend(message);
       persist();
       break;
+    case 'neuronInsights':
+      showInsights(message);
+      break;
     case 'predictions':
       break; // the predictions panel's message
     default:
@@ -97,6 +108,16 @@ function render(message: ActivationsMessage): void {
   }
   empty.hide();
   grid.render(message.models, colorScale);
+  similar.setChoices(message.models);
+}
+
+/** Not kept in the state: the host re-posts the last insights when the panel (re)loads. */
+function showInsights(message: InsightsMessage): void {
+  insights.show(message.insights);
+  similar.show(message.similar);
+  const indexed = message.insights.some((i) => i.examples !== undefined);
+  insightsHint.hidden = message.insights.length === 0 || indexed;
+  insightsHint.textContent = `${NO_INDEX_HINT} to see the images each neuron responds to most.`;
 }
 
 function trendSeries(trend: CheckpointTrend) {
@@ -110,6 +131,7 @@ function showTrend(message: TrendMessage): void {
 
 function showEmpty(message: EmptyMessage): void {
   header.clear();
+  similar.setChoices([]);
   empty.show(message.reason);
 }
 

@@ -68,7 +68,8 @@ channel.onMessage((message) => {
       persist();
       break;
     case 'activations':
-      break; // the activations panel's message
+    case 'neuronInsights':
+      break; // the activations panel's messages
     default:
       assertNever(message);
   }
