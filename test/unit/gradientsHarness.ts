@@ -91,6 +91,7 @@ export function objectiveOf(objective: Objective, out: ort.Tensor, n: number): n
     for (let i = 0; i < H * W; i++) s += data[base + i];
     return s / (H * W);
   }
+  if (objective.kind === 'channels') throw new Error('channels objectives: see gradientsChannels.test.ts');
   const k = data.length / out.dims[0];
   const row = Array.from(data.subarray(n * k, (n + 1) * k));
   const weights = objective.kind === 'crossEntropy' ? { [objective.target]: -1 } : objective.weights;
