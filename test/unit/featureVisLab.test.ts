@@ -72,3 +72,14 @@ test('feature visualisation is reproducible with a seed, and another seed gives 
   for (let i = 0; i < a.images[0].length; i++) diff = Math.max(diff, Math.abs(a.images[0][i] - c.images[0][i]));
   assert.ok(diff > 1e-3, `seeds 0 and 1 give images that differ by at most ${diff}`);
 });
+
+test("Lucid's full defaults (512 steps, 128 px) on mixed3b channel 5: >= 5x the noise activation (measured 7.1x)", async () => {
+  const one = [objectives[0]];
+  const full = await renderFeatureVis({ objectives: one, settings: FEATURE_VIS_DEFAULTS, gradient: fnFor(one), inputSize });
+  assert.equal(full.stepsDone, FEATURE_VIS_DEFAULTS.steps);
+  const noise = (await randomActivation({ objectives: one, gradient: fnFor(one), inputSize, seed: 0 }))[0];
+  const ratio = full.activation[0] / noise;
+  console.log(`channel 5, defaults: visualisation ${full.activation[0].toFixed(4)}, noise ${noise.toFixed(4)}, ratio ${ratio.toFixed(1)}`);
+  assert.ok(noise > 0);
+  assert.ok(ratio >= 5, `only ${ratio.toFixed(2)} x the noise activation`);
+});
