@@ -72,6 +72,8 @@ export interface RuleContext {
   attrs: NodeAttrs;
   /** Gradient of each output ('' where none reached it). */
   g: string[];
+  /** GradientModelOptions.reluGradient. */
+  reluGradient: 'exact' | 'redirected';
   /** Whether input i needs a gradient (it depends on the differentiated input). */
   need(i: number): boolean;
   staticShape(name: string): StaticShape | undefined;

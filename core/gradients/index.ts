@@ -42,6 +42,12 @@ export interface GradientModelOptions {
    * depend on the input.
    */
   layers?: readonly string[];
+  /**
+   * 'redirected': Lucid's redirected ReLU gradient (render_vis' relu_gradient_override): for a batch item whose
+   * gradient through a Relu is zero everywhere (its units are all off, e.g. a feature visualisation's first steps),
+   * pass the gradient where it would raise the input instead. Default 'exact'.
+   */
+  reluGradient?: 'exact' | 'redirected';
 }
 
 /** Names of the two outputs of the gradient model. */
@@ -137,7 +143,7 @@ export function buildGradientModel(bytes: Uint8Array, opts: GradientModelOptions
     if (!rule) throw new UnsupportedOpError(opName, nodeName);
     if (!g[0]) throw new UnsupportedOpError(opName, nodeName, 'gradient through an output other than the first');
     const result = rule({
-      e, node, attrs: new NodeAttrs(node), g,
+      e, node, attrs: new NodeAttrs(node), g, reluGradient: opts.reluGradient ?? 'exact',
       need: (i) => !!node.input[i] && dependent.has(node.input[i]),
       staticShape: (name) => shapes.get(name),
       unsupported: (detail) => new UnsupportedOpError(opName, nodeName, detail),

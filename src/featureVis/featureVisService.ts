@@ -214,7 +214,8 @@ export class FeatureVisService implements Disposable {
     try {
       const objective = channelsObjective(objectives);
       const gradient: BatchGradientFn = async (pixels, n) => {
-        const r = await model.gradients.run(pixels, n, objective);
+        // Lucid's render_vis redirects ReLU gradients, so units that start off can still be raised.
+        const r = await model.gradients.run(pixels, n, objective, [], { reluGradient: 'redirected' });
         return { objective: r.objective, grad: r.gradInput };
       };
       const inputSize = { width: model.manifest.input.width, height: model.manifest.input.height };

@@ -51,13 +51,19 @@ export class ModelGradients {
    * indices in the objective are indices into the model's output (label index + the manifest's labelOffset).
    * Throws UnsupportedOpError (core/gradients) when the graph has an operator without a rule.
    */
-  async run(pixels: Float32Array, batch: number, objective: Objective, layers: readonly string[] = []): Promise<GradientRun> {
+  async run(
+    pixels: Float32Array,
+    batch: number,
+    objective: Objective,
+    layers: readonly string[] = [],
+    options: { reluGradient?: 'exact' | 'redirected' } = {},
+  ): Promise<GradientRun> {
     const { width, height } = this.manifest.input;
     if (pixels.length !== batch * 3 * width * height) {
       throw new Error(`pixels hold ${pixels.length} values, expected ${batch} x 3 x ${height} x ${width}`);
     }
     if (batch > this.maxBatch) throw new Error(`the model takes at most ${this.maxBatch} images at once`);
-    const session = await this.sessionFor(objective, layers);
+    const session = await this.sessionFor(objective, layers, options.reluGradient ?? 'exact');
     const fetch = [OBJECTIVE_OUTPUT, GRAD_INPUT_OUTPUT, ...layers.flatMap((t) => [layerValueOutput(t), layerGradOutput(t)])];
     const out = await session.run({ [PIXELS_INPUT]: { data: pixels, dims: [batch, 3, height, width] } }, fetch);
     const result: GradientRun = {
@@ -78,15 +84,15 @@ export class ModelGradients {
     await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.dispose()));
   }
 
-  private sessionFor(objective: Objective, layers: readonly string[]): Promise<OrtSession> {
+  private sessionFor(objective: Objective, layers: readonly string[], reluGradient: 'exact' | 'redirected'): Promise<OrtSession> {
     if (this.disposed) return Promise.reject(new Error('the model was unloaded'));
-    const key = JSON.stringify([objective, [...layers].sort()]);
+    const key = JSON.stringify([objective, [...layers].sort(), reluGradient]);
     let session = this.sessions.get(key);
     if (session) this.sessions.delete(key);
     else {
       session = (async () => {
         this.pixelModel ??= pixelSpaceModel(this.bytes, this.manifest.input, this.manifest.output);
-        const graph = buildGradientModel(this.pixelModel, { input: PIXELS_INPUT, objective, layers });
+        const graph = buildGradientModel(this.pixelModel, { input: PIXELS_INPUT, objective, layers, reluGradient });
         return (await OrtSession.create(graph, this.settings)).session;
       })();
       session.catch(() => this.sessions.get(key) === session && this.sessions.delete(key));

@@ -27,7 +27,7 @@ const gradients = new ModelGradients(new Uint8Array(readFileSync(path.join(LAB, 
 const fnFor = (objectives: NeuronObjective[]): BatchGradientFn => {
   const objective = channelsObjective(objectives);
   return async (pixels, batch) => {
-    const r = await gradients.run(pixels, batch, objective);
+    const r = await gradients.run(pixels, batch, objective, [], { reluGradient: 'redirected' }); // as the service runs it
     return { objective: r.objective, grad: r.gradInput };
   };
 };

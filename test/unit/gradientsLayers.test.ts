@@ -77,3 +77,19 @@ test('layers: a tensor that does not depend on the input is refused by name', ()
   assert.throws(() => buildGradientModel(bytes, { objective: OBJECTIVE, layers: ['rk'] }), /layer "rk" does not depend on the input/);
   assert.throws(() => buildGradientModel(bytes, { objective: OBJECTIVE, layers: ['missing'] }), /layer "missing"/);
 });
+
+test("reluGradient 'redirected' (Lucid): only batch items whose ReLU gradient is all zero get the gradients that raise the input", async () => {
+  const bytes = model({ nodes: [node('Relu', ['x'], ['y'])], input: [2, 4] });
+  const objective: Objective = { kind: 'logits', weights: { 0: 1, 1: -1, 2: 2 } };
+  // Item 0: every unit off. Item 1: unit 2 on.
+  const x = Float32Array.from([-1, -2, -0.5, -3, -1, -2, 0.5, -3]);
+  const run = async (reluGradient: 'exact' | 'redirected') => {
+    const s = await ort.InferenceSession.create(buildGradientModel(bytes, { objective, reluGradient }));
+    const out = await s.run({ x: new ort.Tensor('float32', x, [2, 4]) });
+    await s.release();
+    return Array.from(out.grad_input.data as Float32Array);
+  };
+  assert.deepEqual(await run('exact'), [0, 0, 0, 0, 0, 0, 2, 0]);
+  // Item 0: +1 and +2 push their inputs up (kept), -1 would push an off unit further down (dropped). Item 1 as exact.
+  assert.deepEqual(await run('redirected'), [1, 0, 2, 0, 0, 0, 2, 0]);
+});

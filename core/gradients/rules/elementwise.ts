@@ -12,7 +12,15 @@ export const ELEMENTWISE_RULES: Record<string, Rule> = {
     const { e } = c;
     const zero = e.scalar(0);
     // y > 0 exactly where x > 0; reading the output keeps ONNX Runtime's Conv+Relu fusion (its input stays internal).
-    return { 0: e.op('Where', [e.op('Greater', [c.node.output[0], zero]), c.g[0], zero]) };
+    const exact = e.op('Where', [e.op('Greater', [c.node.output[0], zero]), c.g[0], zero]);
+    if (c.reluGradient === 'exact') return { 0: exact };
+    // Lucid's redirected_relu_grad, for gradient ascent: where the unit is off, keep the gradient only if it pushes
+    // the input up; used for the batch items whose exact gradient is zero everywhere.
+    const x = c.node.input[0];
+    const redirected = e.op('Where', [e.op('And', [e.op('Less', [x, zero]), e.op('Less', [c.g[0], zero])]), zero, c.g[0]]);
+    const magnitude = e.reduce('ReduceSum', e.op('Abs', [e.op('Flatten', [exact], { axis: 1 })]), [1], 1);
+    const alive = e.op('Reshape', [e.op('Greater', [magnitude, zero]), e.broadcastShapeFor(x, 0)]);
+    return { 0: e.op('Where', [alive, exact, redirected]) };
   },
   LeakyRelu: (c) => {
     const { e } = c;
