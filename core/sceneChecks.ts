@@ -6,6 +6,7 @@ import type { Node } from 'jsonc-parser';
 import { BUILTIN_OBJECTS, morphCompatible, morphError } from './builtinObjects';
 import { perturbationDiagnostics } from './perturbationChecks';
 import { diagnostic, displayPath, keyNodeOf, locate } from './sceneText';
+import { sweepDiagnostics } from './sweep/validate';
 import type { SceneDiagnostic } from './sceneTypes';
 
 type JsonObject = Record<string, unknown>;
@@ -43,6 +44,7 @@ export function semanticDiagnostics(value: JsonObject, root: Node): SceneDiagnos
   if (isObject(value.background)) checkPath(value.background.path, ['background', 'path']);
   out.push(...builtinObjectDiagnostics(value, root));
   out.push(...perturbationDiagnostics(value, root));
+  out.push(...sweepDiagnostics(value, root));
   if (Array.isArray(value.models)) {
     const firstUse = new Map<string, number>();
     value.models.forEach((model: unknown, i: number) => {

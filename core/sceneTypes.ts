@@ -3,6 +3,8 @@
  * schemas/scene.schema.json mirrors them; older files are migrated by core/sceneMigrations.ts.
  */
 
+import type { SweepSpec } from './sweep/types';
+
 export const SCENE_VERSION = 2;
 
 export type BuiltinObjectName =
@@ -185,6 +187,8 @@ export interface Scene {
   perturbations: PerturbationStep[];
   /** Optional in the file (absent: the defaults, which follow the `perturber.featureVis.*` settings). */
   featureVis?: Partial<FeatureVisSettings>;
+  /** Optional: a parameter sweep run by "Perturber: Run Sweep" (core/sweep/types.ts, README "Sweeps"). */
+  sweep?: SweepSpec;
 }
 
 /** A JSON path into the scene, e.g. ["camera", "azimuth"]. */

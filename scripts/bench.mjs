@@ -14,6 +14,13 @@
 //     PyTorch's runs (a child process) and ORT's alternate in blocks; medians and minima. When forward+backward is
 //     over 2.5x the forward (the issue's aim), or with --profile, ORT's per-op profile of the gradient graph.
 //     `node scripts/bench.mjs --only gradients` runs just this part.
+//  1d. Dataset index (issue 7): ms per indexed image (decode + preprocess + inference + means/maxima) and each
+//     stage's share, on the lab model and MobileNetV2 (scripts/benchDatasetIndex.mjs). `--only datasetIndex`.
+//  1e. Feature visualisation (issue 7): ms per optimisation step (and per neuron) of Lucid's recipe on the lab model
+//     (128 -> 64 px) and GoogLeNet (128 -> 224 px, batch 1 and 4) (scripts/benchFeatureVis.mjs). `--only featureVis`.
+//  1f. Sweeps (issue 8): "Perturber: Run Sweep" on samples/shape-bias.perturber.json (270 configurations x the lab
+//     trio) in code-server, in configurations per second, against batched ONNX Runtime throughput of the same models
+//     in the same process; the ratio; and each model's shape bias (scripts/benchSweep.mjs). `--only sweep`.
 //  2. The interactive loop inside a real VS Code (code-server): render + readback, transfer to host,
 //     preprocessing, ONNX Runtime run, activation extraction, transfer back, paint, and the whole loop against
 //     the bare ONNX Runtime run of the same model in the same (extension host) process.
@@ -21,7 +28,10 @@ import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { datasetIndex, printDatasetIndex } from './benchDatasetIndex.mjs';
+import { featureVis, printFeatureVis } from './benchFeatureVis.mjs';
 import { gradients, printGradients } from './benchGradients.mjs';
+import { printSweep, sweep } from './benchSweep.mjs';
 import { REPO } from './codeServer.mjs';
 import { runExtensionTests } from './extensionTests.mjs';
 
@@ -216,8 +226,8 @@ async function loop() {
 
 const argv = process.argv.slice(2);
 const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
-if (only !== null && only !== 'perturbations' && only !== 'gradients') {
-  console.error('usage: node scripts/bench.mjs [--no-build] [--profile] [--micro-only | --only perturbations | --only gradients]');
+if (only !== null && only !== 'perturbations' && only !== 'gradients' && only !== 'datasetIndex' && only !== 'featureVis' && only !== 'sweep') {
+  console.error('usage: node scripts/bench.mjs [--no-build] [--profile] [--micro-only | --only perturbations | --only gradients | --only datasetIndex | --only featureVis | --only sweep]');
   process.exit(2);
 }
 if (only === 'perturbations') {
@@ -240,6 +250,43 @@ if (only === 'gradients') {
   // Own file, so a quick run does not overwrite the full bench.json.
   writeFileSync(join(REPO, 'test-results', 'bench-gradients.json'), JSON.stringify(results, null, 2) + '\n');
   console.log('\nwritten: test-results/bench-gradients.json');
+  process.exit(0);
+}
+
+if (only === 'sweep') {
+  if (!args.has('--no-build')) {
+    sh('bash scripts/setup-tools.sh');
+    sh('npx webpack --mode production');
+    sh('npx tsc -p test/tsconfig.json');
+  }
+  const results = { date: new Date().toISOString(), sweep: await sweep() };
+  printSweep(results.sweep);
+  mkdirSync(join(REPO, 'test-results'), { recursive: true });
+  // Own file, so a quick run does not overwrite the full bench.json.
+  writeFileSync(join(REPO, 'test-results', 'bench-sweep.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('\nwritten: test-results/bench-sweep.json');
+  process.exit(0);
+}
+
+if (only === 'featureVis') {
+  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
+  const results = { date: new Date().toISOString(), featureVis: await featureVis() };
+  printFeatureVis(results.featureVis);
+  mkdirSync(join(REPO, 'test-results'), { recursive: true });
+  // Own file, so a quick run does not overwrite the full bench.json.
+  writeFileSync(join(REPO, 'test-results', 'bench-feature-vis.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('\nwritten: test-results/bench-feature-vis.json');
+  process.exit(0);
+}
+
+if (only === 'datasetIndex') {
+  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
+  const results = { date: new Date().toISOString(), datasetIndex: await datasetIndex() };
+  printDatasetIndex(results.datasetIndex);
+  mkdirSync(join(REPO, 'test-results'), { recursive: true });
+  // Own file, so a quick run does not overwrite the full bench.json.
+  writeFileSync(join(REPO, 'test-results', 'bench-dataset-index.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log('\nwritten: test-results/bench-dataset-index.json');
   process.exit(0);
 }
 
@@ -269,7 +316,15 @@ printPerturbations(results.perturbations);
 results.gradients = await gradients({ profile: args.has('--profile') });
 printGradients(results.gradients);
 
+results.datasetIndex = await datasetIndex();
+printDatasetIndex(results.datasetIndex);
+
+results.featureVis = await featureVis();
+printFeatureVis(results.featureVis);
+
 if (!args.has('--micro-only')) {
+  results.sweep = await sweep();
+  printSweep(results.sweep);
   results.loop = await loop();
   for (const r of results.loop) {
     const l = r.loop;

@@ -46,7 +46,8 @@ function typeOf(s) {
   if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).map(typeOf).join(' or ');
   let t = Array.isArray(s.type) ? s.type.join(' or ') : s.type ?? (s.properties ? 'object' : '');
   if (t === 'array' && s.items) t = `array of ${typeOf(s.items)}`;
-  const range = s.minimum !== undefined || s.maximum !== undefined ? ` ${s.minimum ?? ''}..${s.maximum ?? ''}` : '';
+  const low = s.exclusiveMinimum !== undefined ? `>${s.exclusiveMinimum}` : s.minimum ?? '';
+  const range = low !== '' || s.maximum !== undefined ? ` ${low}..${s.maximum ?? ''}` : '';
   return t + range;
 }
 

@@ -44,6 +44,11 @@ export function readConfig(): PerturberConfig {
   };
 }
 
+/** `perturber.featureVis.enabled` (default true): feature visualisations of the watched neurons (issue 7). */
+export function readFeatureVisEnabled(): boolean {
+  return vscode.workspace.getConfiguration().get<unknown>('perturber.featureVis.enabled') !== false;
+}
+
 /** Settings that change how sessions are created: models must be reloaded when they change. */
 export function affectsSessions(event: vscode.ConfigurationChangeEvent): boolean {
   return (

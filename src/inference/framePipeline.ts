@@ -136,63 +136,93 @@ export class FramePipeline {
 
   private async process(job: FrameJob): Promise<FrameResults> {
     const { frame } = job;
-    const timing: HostTiming = { transferMs: job.transferMs, perturbMs: 0, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
     const steps = this.source.perturbations?.() ?? [];
-    const perturbed = perturbFrame(frame.images, steps, this.source.resources?.(steps));
-    timing.perturbMs = perturbed.ms;
-    if (perturbed.problems.length > 0 || perturbed.error !== undefined) {
-      this.hooks.onPerturbationProblems?.([...perturbed.problems, ...(perturbed.error !== undefined ? [perturbed.error] : [])]);
-    }
-    if (perturbed.error === undefined) {
-      let converted: FrameImage[] | undefined;
-      this.hooks.onModelInput?.(frame.frameId, () => (converted ??= modelInputImages(frame.images, perturbed)));
-      this.hooks.onModelImages?.(frame.frameId, (width, height) => {
-        const image = findImage(frame.images, width, height);
-        return image && { image, perturbed: perturbed.perturbed.get(image) };
-      });
-    }
-    const predictions: ModelPredictions[] = [];
-    const activations: ModelActivations[] = [];
-    const topK = this.source.topK();
-    for (const entry of this.source.models()) {
-      const before = predictions.length;
-      await this.runEntry(entry, frame, perturbed, topK, timing, predictions, activations);
-      if (entry.checkpoint) {
-        for (const result of [...predictions.slice(before), ...activations.slice(before)]) result.checkpoint = entry.checkpoint;
-      }
-    }
-    timing.postedAt = Date.now();
-    const results: FrameResults = { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions, activations, timing, webview: frame.timing };
+    const run = await runFrame(
+      { frameId: frame.frameId, images: frame.images, steps, resources: this.source.resources?.(steps), models: () => this.source.models(), topK: this.source.topK() },
+      this.hooks,
+    );
+    const timing: HostTiming = { ...run.timing, transferMs: job.transferMs, postedAt: Date.now() };
+    const results: FrameResults = { frameId: frame.frameId, sceneName: this.source.sceneName(), predictions: run.predictions, activations: run.activations, timing, webview: frame.timing };
     if (job.refresh) results.refresh = true;
     return results;
   }
+}
 
-  /** Runs one model of the scene on the frame, appending its predictions and activations (or its error). */
-  private async runEntry(
-    entry: FrameModel,
-    frame: FrameMessage,
-    perturbed: ReturnType<typeof perturbFrame>,
-    topK: number,
-    timing: HostTiming,
-    predictions: ModelPredictions[],
-    activations: ModelActivations[],
-  ): Promise<void> {
-    const model = entry.model;
-    const fail = (displayName: string, error: string): void => {
-      predictions.push({ id: entry.id, displayName, top: [], error });
-      activations.push({ id: entry.id, displayName, layers: [], error });
-    };
-    if (!model) return fail(entry.id, entry.error ?? 'the model is still loading');
-    const { width, height } = model.manifest.input;
-    const image = findImage(frame.images, width, height);
-    // The webview renders the sizes of the last `scene` message; a model loaded since then waits a frame.
-    if (!image) return fail(model.manifest.displayName, `no ${width}x${height} image in this frame yet`);
-    if (perturbed.error !== undefined) return fail(model.manifest.displayName, perturbed.error);
-    const run = await runModel({ id: entry.id, model, watch: entry.watch, image, perturbed: perturbed.perturbed.get(image), topK });
-    predictions.push(run.predictions);
-    activations.push(run.activations);
-    timing.preprocessMs += run.preprocessMs;
-    timing.runMs += run.runMs;
-    timing.extractMs += run.extractMs;
+/** One frame's images through the scene's perturbations and every model: what `FramePipeline` and sweeps run. */
+export interface FrameRunRequest {
+  frameId: number;
+  images: readonly FrameImage[];
+  steps: readonly PerturbationStep[];
+  resources?: PerturbationResources;
+  /** The models, read after the perturbations ran (as they are then). */
+  models(): FrameModel[];
+  topK: number;
+}
+
+export interface FrameRun {
+  predictions: ModelPredictions[];
+  activations: ModelActivations[];
+  /** perturbMs, preprocessMs, runMs, extractMs (transferMs and postedAt are 0: the caller knows them). */
+  timing: HostTiming;
+}
+
+/**
+ * Perturbs the images once per size, then runs each model on the image of its input size (the frame pipeline's
+ * job, also used by sweeps so a sweep's numbers are the editor's numbers).
+ */
+export async function runFrame(request: FrameRunRequest, hooks: FrameHooks = {}): Promise<FrameRun> {
+  const { frameId, images, steps } = request;
+  const timing: HostTiming = { transferMs: 0, perturbMs: 0, preprocessMs: 0, runMs: 0, extractMs: 0, postedAt: 0 };
+  const perturbed = perturbFrame(images, steps, request.resources);
+  timing.perturbMs = perturbed.ms;
+  if (perturbed.problems.length > 0 || perturbed.error !== undefined) {
+    hooks.onPerturbationProblems?.([...perturbed.problems, ...(perturbed.error !== undefined ? [perturbed.error] : [])]);
   }
+  if (perturbed.error === undefined) {
+    let converted: FrameImage[] | undefined;
+    hooks.onModelInput?.(frameId, () => (converted ??= modelInputImages(images, perturbed)));
+    hooks.onModelImages?.(frameId, (width, height) => {
+      const image = findImage(images, width, height);
+      return image && { image, perturbed: perturbed.perturbed.get(image) };
+    });
+  }
+  const predictions: ModelPredictions[] = [];
+  const activations: ModelActivations[] = [];
+  for (const entry of request.models()) {
+    const before = predictions.length;
+    await runEntry(entry, images, perturbed, request.topK, timing, predictions, activations);
+    if (entry.checkpoint) {
+      for (const result of [...predictions.slice(before), ...activations.slice(before)]) result.checkpoint = entry.checkpoint;
+    }
+  }
+  return { predictions, activations, timing };
+}
+
+/** Runs one model of the scene on the frame, appending its predictions and activations (or its error). */
+async function runEntry(
+  entry: FrameModel,
+  images: readonly FrameImage[],
+  perturbed: ReturnType<typeof perturbFrame>,
+  topK: number,
+  timing: HostTiming,
+  predictions: ModelPredictions[],
+  activations: ModelActivations[],
+): Promise<void> {
+  const model = entry.model;
+  const fail = (displayName: string, error: string): void => {
+    predictions.push({ id: entry.id, displayName, top: [], error });
+    activations.push({ id: entry.id, displayName, layers: [], error });
+  };
+  if (!model) return fail(entry.id, entry.error ?? 'the model is still loading');
+  const { width, height } = model.manifest.input;
+  const image = findImage(images, width, height);
+  // The webview renders the sizes of the last `scene` message; a model loaded since then waits a frame.
+  if (!image) return fail(model.manifest.displayName, `no ${width}x${height} image in this frame yet`);
+  if (perturbed.error !== undefined) return fail(model.manifest.displayName, perturbed.error);
+  const run = await runModel({ id: entry.id, model, watch: entry.watch, image, perturbed: perturbed.perturbed.get(image), topK });
+  predictions.push(run.predictions);
+  activations.push(run.activations);
+  timing.preprocessMs += run.preprocessMs;
+  timing.runMs += run.runMs;
+  timing.extractMs += run.extractMs;
 }

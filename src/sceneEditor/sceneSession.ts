@@ -16,6 +16,7 @@ import { PerturbationFiles } from '../inference/perturbationFiles';
 import type { ModelLocator } from '../inference/modelLocator';
 import type { ModelStore } from '../inference/modelStore';
 import type { LoopTimingLog } from '../../core/loopTimings';
+import { RenderClient } from '../sweep/renderClient';
 import type { Log } from '../log';
 import { CheckpointTrends } from './checkpointTrends';
 import { SaliencyService } from './saliencyService';
@@ -53,6 +54,13 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   private readonly reportedProblems = new Set<string>();
   /** The .npy files the scene's steps name (adversarial perturbations), loaded for the pipeline. */
   readonly perturbationFiles: PerturbationFiles;
+  /** Renders other scenes than the document's in the webview (sweeps). */
+  readonly renders = new RenderClient(
+    (message) => this.sync.post(message),
+    () => {
+      if (!this.panel.visible) this.panel.reveal(undefined, true);
+    },
+  );
   /** The status line shows a perturbation problem; the current frame had one (cleared when a frame has none). */
   private problemShown = false;
   private frameHadProblems = false;
@@ -173,6 +181,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
   }
 
   dispose(): void {
+    this.renders.dispose();
     this.pipeline.dispose();
     this.saliency.dispose();
     this.perturbationFiles.dispose();
@@ -247,6 +256,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         this.sync.postScene();
         this.lastStatus = '';
         this.postStatus();
+        this.renders.resend();
         return;
       case 'edit':
         void this.sync.applyEdits(message.edits);
@@ -272,6 +282,10 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         return;
       case 'saliencyView':
         this.saliency.setView(message);
+        return;
+      case 'rendered':
+      case 'renderFailed':
+        this.renders.receive(message);
         return;
       default:
         assertNever(message);

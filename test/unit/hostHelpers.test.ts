@@ -24,6 +24,8 @@ test('every sample scene parses without diagnostics and uses built-in models (th
     // Image perturbations (issue 4): a blur, ImageNet-C noise, and two disabled steps.
     'perturbations.perturber.json',
     'roll-background.perturber.json',
+    // Sweeps (issue 8): a cue-conflict sweep over the lab trio with the shape-bias analysis.
+    'shape-bias.perturber.json',
     'silhouette.perturber.json',
     'teapot.perturber.json',
     'texture-morph-dog-cat.perturber.json',
@@ -34,7 +36,7 @@ test('every sample scene parses without diagnostics and uses built-in models (th
     assert.deepEqual(diagnostics, [], file);
     assert.equal(migratedFrom, undefined, `${file} is at the current version`);
     assert.ok(scene && scene.models.length > 0, file);
-    if (file === 'lab-trio.perturber.json') {
+    if (file === 'lab-trio.perturber.json' || file === 'shape-bias.perturber.json') {
       assert.deepEqual(scene.models.map((m) => m.path), ['builtin:lab/standard', 'builtin:lab/texture-randomised', 'builtin:lab/adversarial']);
       for (const m of scene.models) assert.ok(existsSync(path.join(REPO, 'models', 'lab', `${m.path.split('/')[1]}.onnx`)), m.path);
     } else assert.ok(scene.models.every((m) => m.path === 'builtin:fixture'), file);

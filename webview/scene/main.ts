@@ -10,6 +10,7 @@ import { el, mountRoot } from '../shared/dom';
 import { ControlsPanel } from './controls';
 import { FrameCapture } from './frames';
 import { LiveEdits } from './liveEdits';
+import { RenderRequests } from './renderRequests';
 import { createModelInputView, type ViewModeState } from './modelInputView';
 import { SceneRenderer } from './renderer';
 import { defineSlider } from './slider';
@@ -86,8 +87,21 @@ let shownViewProblems = '';
 
 const capture = new FrameCapture();
 let renderer: SceneRenderer | undefined;
+/** Sweeps: scenes the host asks to render offscreen (the view shows the document's scene again afterwards). */
+const renderRequests = new RenderRequests({
+  renderer: () => renderer,
+  resources: () => ({ uris: resourceUris, backgroundUri }),
+  post: (message, transfer) => channel.post(message, transfer),
+  restore: invalidate,
+});
 try {
-  renderer = new SceneRenderer(canvas, { problem: onViewProblem, settled: invalidate });
+  renderer = new SceneRenderer(canvas, {
+    problem: onViewProblem,
+    settled: () => {
+      invalidate();
+      renderRequests.kick();
+    },
+  });
 } catch (error) {
   const message = `WebGL is not available, so the scene cannot be rendered (${error instanceof Error ? error.message : String(error)}).`;
   showViewMessage(message);
@@ -123,6 +137,9 @@ channel.onMessage((message) => {
       break;
     case 'saliency':
       modelInput.saliency.show(message);
+      break;
+    case 'renderRequest':
+      renderRequests.add(message);
       break;
     default:
       assertNever(message);
@@ -236,7 +253,8 @@ function invalidate(): void {
 
 function draw(): void {
   drawRequest = 0;
-  if (!renderer || !shown) return;
+  // A sweep's render requests own the renderer until they are done (restore() draws again).
+  if (!renderer || !shown || renderRequests.active) return;
   try {
     renderer.apply(shown, resourceUris, retryLoads, backgroundUri);
     applyProblem = '';
