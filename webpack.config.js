@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Two bundles families: the extension host (Node, CommonJS) and the three webviews (browser).
+ * Two bundles families: the extension host (Node, CommonJS) and the webviews (browser).
  * `--env webviewsOnly` builds only the webviews (the UI harness needs nothing else); `--env hostOnly` only the host.
  * Source maps are separate files: the webviews' CSP forbids eval, so no eval-based devtool may ever be used here.
  */
@@ -65,6 +65,7 @@ function webviewConfig(mode) {
       scene: './webview/scene/main.ts',
       predictions: './webview/predictions/main.ts',
       activations: './webview/activations/main.ts',
+      sweepResults: './webview/sweepResults/main.ts',
     },
     output: {
       path: path.resolve(__dirname, 'dist', 'webview'),

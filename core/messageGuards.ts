@@ -3,7 +3,7 @@
  * any repository, third-party libraries), so the host never trusts a message's shape: each one is checked
  * field by field and rebuilt from the checked fields only. The guards never throw.
  */
-import type { FrameImage, FrameTiming, PanelToHost, SaliencyMethod, SceneToHost } from './protocol';
+import type { FrameImage, FrameTiming, PanelToHost, SaliencyMethod, SceneToHost, SweepResultsToHost } from './protocol';
 import type { JsonValue, SceneEdit } from './sceneTypes';
 
 export interface GuardError {
@@ -21,6 +21,10 @@ const MAX_VALUE_DEPTH = 32;
 const MAX_PROBLEM_LENGTH = 4096;
 /** The scene schema's limit on `models[].id`. */
 const MAX_MODEL_ID_LENGTH = 64;
+/** Longer than any layer alias or graph tensor name a model has. */
+const MAX_LAYER_LENGTH = 1024;
+/** Longer than any workspace-relative path an image index stores. */
+const MAX_IMAGE_PATH_LENGTH = 4096;
 
 /** Thrown inside the guards only; turned into `{ error }` at the top. */
 class Invalid extends Error {}
@@ -170,6 +174,37 @@ function saliencyView(m: Record<string, unknown>): SceneToHost {
   return out;
 }
 
+// ---------------------------------------------------------------- neuron insights
+
+function modelId(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_MODEL_ID_LENGTH) {
+    fail(`${what} must be a model id of 1..${MAX_MODEL_ID_LENGTH} characters (got ${describe(value)})`);
+  }
+  return value;
+}
+
+/**
+ * A workspace-relative path as the dataset index stores it. Only its shape is checked here (the host still checks
+ * that it resolves inside the workspace): no NUL or other control characters, not absolute, no URL scheme.
+ */
+function imagePath(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_IMAGE_PATH_LENGTH) {
+    fail(`openImage.path must be a path of 1..${MAX_IMAGE_PATH_LENGTH} characters (got ${describe(value)})`);
+  }
+  if (/[\u0000-\u001f\u007f]/.test(value)) fail('openImage.path must not contain control characters');
+  if (/^([a-zA-Z][a-zA-Z0-9+.-]+:|[\\/]|[a-zA-Z]:)/.test(value)) fail(`openImage.path must be relative to the workspace (got ${describe(value)})`);
+  if (value.split(/[\\/]/).includes('..')) fail('openImage.path must not leave the workspace (a ".." segment)');
+  return value;
+}
+
+function similarImages(m: Record<string, unknown>): PanelToHost {
+  const layer = m.layer;
+  if (layer !== null && (typeof layer !== 'string' || layer.length === 0 || layer.length > MAX_LAYER_LENGTH)) {
+    fail(`similarImages.layer must be a layer name of 1..${MAX_LAYER_LENGTH} characters or null (got ${describe(layer)})`);
+  }
+  return { type: 'similarImages', modelId: modelId(m.modelId, 'similarImages.modelId'), layer };
+}
+
 // ---------------------------------------------------------------- entry points
 
 function guarded<T>(msg: unknown, parse: (message: Record<string, unknown>) => T): T | GuardError {
@@ -214,6 +249,14 @@ export function parseSceneMessage(msg: unknown): SceneToHost | GuardError {
         return { type: 'modelInputView', enabled: m.enabled };
       case 'saliencyView':
         return saliencyView(m);
+      case 'rendered': {
+        const images = array(m.images, 'rendered.images', 1, MAX_IMAGES);
+        return { type: 'rendered', requestId: integer(m.requestId, 'rendered.requestId', 0), images: images.map((image, i) => frameImage(image, `rendered.images[${i}]`)) };
+      }
+      case 'renderFailed': {
+        if (typeof m.error !== 'string' || m.error.length > MAX_PROBLEM_LENGTH) fail(`renderFailed.error must be a string of at most ${MAX_PROBLEM_LENGTH} characters`);
+        return { type: 'renderFailed', requestId: integer(m.requestId, 'renderFailed.requestId', 0), error: m.error };
+      }
       default:
         return fail(`unknown scene message type ${describe(m.type)}`);
     }
@@ -242,8 +285,28 @@ export function parsePanelMessage(msg: unknown): PanelToHost | GuardError {
           paintMs: finite(m.paintMs, 'paintMs'),
           receivedAt: finite(m.receivedAt, 'receivedAt'),
         };
+      case 'openImage':
+        return { type: 'openImage', path: imagePath(m.path) };
+      case 'cancelFeatureVis':
+        return { type: 'cancelFeatureVis' };
+      case 'similarImages':
+        return similarImages(m);
       default:
         return fail(`unknown panel message type ${describe(m.type)}`);
+    }
+  });
+}
+
+/** A message from the sweep results view, checked and rebuilt, or why it was refused. */
+export function parseSweepResultsMessage(msg: unknown): SweepResultsToHost | GuardError {
+  return guarded(msg, (m): SweepResultsToHost => {
+    switch (m.type) {
+      case 'ready':
+        return { type: 'ready' };
+      case 'openConfiguration':
+        return { type: 'openConfiguration', index: integer(m.index, 'openConfiguration.index', 0) };
+      default:
+        return fail(`unknown sweep results message type ${describe(m.type)}`);
     }
   });
 }

@@ -5,6 +5,7 @@
 import type { CheckpointFamily } from './checkpoints';
 import type { PerturbationOp } from './perturbations/types';
 import type { Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
+import type { ShapeBias } from './sweep/results';
 
 /** A perturbation op's metadata as the webview gets it (core/perturbations/registry.ts `opCatalog()`): no `apply`. */
 export type PerturbationOpInfo = Omit<PerturbationOp, 'apply'>;
@@ -50,7 +51,11 @@ export type SceneToHost =
    * `model` is a scene model id (absent: the first loaded model); `classIndex` an output index (absent or null: the
    * model's top-1 of each frame).
    */
-  | { type: 'saliencyView'; enabled: boolean; model?: string; classIndex?: number | null; method: SaliencyMethod };
+  | { type: 'saliencyView'; enabled: boolean; model?: string; classIndex?: number | null; method: SaliencyMethod }
+  /** The images of a `renderRequest` (sweeps): one per requested size, in the requested order. */
+  | { type: 'rendered'; requestId: number; images: FrameImage[] }
+  /** A `renderRequest` could not be served (no WebGL, a file the scene names did not load, ...). */
+  | { type: 'renderFailed'; requestId: number; error: string };
 
 // ---------------------------------------------------------------- host -> scene editor webview
 
@@ -87,7 +92,12 @@ export type HostToScene =
   /** The models the saliency view can explain and their classes (sent when the view is enabled or the models change). */
   | { type: 'saliencyModels'; models: SaliencyModelInfo[] }
   /** An input saliency map of frame `frameId` (only while the view is enabled), or why there is none. */
-  | SaliencyMessage;
+  | SaliencyMessage
+  /**
+   * Render `scene` (not the document's) at `sizes` through the same code path as frames, offscreen, and answer with
+   * `rendered` (or `renderFailed`); the view shows the document's scene again afterwards. Used by sweeps.
+   */
+  | { type: 'renderRequest'; requestId: number; scene: Scene; sizes: RenderSize[] };
 
 export type SaliencyMethod = 'gradient' | 'integratedGradients';
 
@@ -267,6 +277,41 @@ export type PanelToHost =
   | { type: 'cancelFeatureVis' }
   /** Show the images most similar to the current frame at this model's layer (null: hide). */
   | { type: 'similarImages'; modelId: string; layer: string | null };
+
+/** A sweep run as the sweep results view shows it (src/sweepResults/; files read by core/sweepRunData.ts). */
+export interface SweepRunInfo {
+  name: string;
+  /** The run's folder, workspace-relative when inside the workspace. */
+  folder: string;
+  /** The parameter paths (results.csv's parameter columns). */
+  parameters: string[];
+  /** Scene model ids and display names (summary.json; the CSV's model ids while it has none). */
+  models: { id: string; displayName: string }[];
+  /** Configurations in the sweep (null: not known yet). */
+  configurations: number | null;
+  /** Configurations complete. */
+  done: number;
+  complete: boolean;
+  /** When summary.json was written (ISO). */
+  date?: string;
+  /** summary.json's shape bias per model (`analysis: 'shapeBias'`). */
+  shapeBias?: Record<string, ShapeBias>;
+  /** Why clicking cannot open a configuration (no summary.json yet, the scene file is gone); absent when it can. */
+  openProblem?: string;
+}
+
+export type HostToSweepResults =
+  /** The run's rows (results.csv without its header line; each row as many fields as `header`). */
+  | { type: 'sweepResults'; run: SweepRunInfo; header: string[]; rows: string[][] }
+  /** The run cannot be shown (a missing or malformed results.csv / summary.json), and why. */
+  | { type: 'sweepError'; name: string; message: string }
+  /** Opening configuration `index` as a scene failed (shown in the view; the data stays). */
+  | { type: 'openFailed'; index: number; message: string };
+
+export type SweepResultsToHost =
+  | { type: 'ready' }
+  /** Write configuration `index` of the run as a scene file and open it in the scene editor. */
+  | { type: 'openConfiguration'; index: number };
 
 /** Exhaustiveness check for switches over message types. */
 export function assertNever(value: never): never {

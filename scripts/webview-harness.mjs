@@ -19,7 +19,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const WEBVIEWS = ['scene', 'predictions', 'activations'];
+export const WEBVIEWS = ['scene', 'predictions', 'activations', 'sweepResults'];
 
 const TYPES = {
   '.js': 'text/javascript; charset=utf-8',
@@ -205,7 +205,8 @@ export async function startHarness(options = {}) {
         res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
         res.end(body);
       };
-      const pageMatch = /^\/(scene|predictions|activations)\.html$/.exec(url.pathname);
+      const pageMatch = /^\/([A-Za-z]+)\.html$/.exec(url.pathname);
+      if (pageMatch && !WEBVIEWS.includes(pageMatch[1])) return send(404, 'not found', 'text/plain');
       if (pageMatch) return send(200, page(pageMatch[1], origin, url.searchParams.get('theme') ?? 'dark'), 'text/html; charset=utf-8');
       if (files.has(url.pathname)) {
         const entry = files.get(url.pathname);

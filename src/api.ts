@@ -2,11 +2,14 @@
  * The API `activate` returns (`vscode.extensions.getExtension('perturber.perturber-vscode').exports`), used by the
  * extension tests and open to other extensions. Kept small and stable: see docs/CONTRACTS.md.
  */
-import type { CheckpointTrend, FrameImage, ModelActivations, ModelPredictions, Prediction } from '../core/protocol';
+import type { CheckpointTrend, DatasetExample, FrameImage, ModelActivations, ModelPredictions, NeuronInsight, Prediction, SimilarImages } from '../core/protocol';
 import type { LayerInfo } from '../core/manifestTypes';
 import type { LoopTimingLog, LoopTimingRecord } from '../core/loopTimings';
 import { readConfig } from './config';
+import type { DatasetIndexService } from './datasetIndex/datasetIndexService';
+import type { FeatureVisApiRequest, FeatureVisApiResult } from './featureVis/featureVisUi';
 import type { Classifier } from './inference/classifier';
+import { findLayer } from './inference/loadModel';
 import type { SaliencyRecord, SaliencyViewRequest } from './sceneEditor/saliencyService';
 import type { SceneRegistry } from './sceneEditor/sceneRegistry';
 
@@ -47,9 +50,33 @@ export interface PerturberApi {
   setSaliencyView(view: SaliencyViewRequest): void;
   /** Every distinct perturbation problem the active scene editor's frames had so far (e.g. a malformed .npy). */
   perturbationProblems(): string[];
+  /**
+   * What the activations panel last got about the active scene's watched neurons: per neuron its feature
+   * visualisation state (ready with a data: URL PNG, queued, running with progress, error, off with the reason) and
+   * its dataset examples when an index covers the layer; `similar` while "Similar to this scene" is on.
+   */
+  lastNeuronInsights(): { sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages } | undefined;
+  /**
+   * The dataset examples of a neuron (`perturber.indexImageFolder`): the k indexed images that excite channel `neuron`
+   * of `layer` (alias or tensor) of the active scene's model `modelId` most, largest first; undefined when no index
+   * of that model covers the layer. Rejects when the scene has no such loaded model or layer.
+   */
+  neuronExamples(modelId: string, layer: string, neuron: number, k: number): Promise<DatasetExample[] | undefined>;
+  /**
+   * Feature visualisations of channels `neurons` of `layer` of a model (named like `classify`'s), with `settings`
+   * over the defaults: the states at once, or with `wait` when done; `files`: the cached PNGs. See docs/CONTRACTS.md.
+   */
+  featureVis(modelPath: string, request: FeatureVisApiRequest): Promise<FeatureVisApiResult>;
 }
 
-export function createApi(classifier: Classifier, registry: SceneRegistry, timings: LoopTimingLog): PerturberApi {
+export function createApi(
+  classifier: Classifier,
+  registry: SceneRegistry,
+  timings: LoopTimingLog,
+  insights?: { lastMessage(): { sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages } | undefined },
+  datasetIndex?: DatasetIndexService,
+  featureVis?: PerturberApi['featureVis'],
+): PerturberApi {
   return {
     async classify(modelPath, image, options) {
       const { predictions: result } = await classifier.classifyWith(modelPath, image, readConfig().topK, options?.checkpoint);
@@ -75,5 +102,22 @@ export function createApi(classifier: Classifier, registry: SceneRegistry, timin
       scene.saliency.setView(view);
     },
     perturbationProblems: () => registry.active?.perturbationProblemsSeen?.() ?? [],
+    lastNeuronInsights() {
+      const message = insights?.lastMessage();
+      if (!message) return undefined;
+      const { sceneName, insights: list, similar } = message;
+      return similar ? { sceneName, insights: list, similar } : { sceneName, insights: list };
+    },
+    async neuronExamples(modelId, layer, neuron, k) {
+      const model = registry.active?.models.modelOf(modelId);
+      if (!model) throw new Error(`the active scene has no loaded model "${modelId}"`);
+      const info = findLayer(model, layer);
+      if (!info) throw new Error(`${modelId} has no layer "${layer}"`);
+      return datasetIndex?.examples(model, info.tensor, neuron, k);
+    },
+    featureVis(modelPath, request) {
+      if (!featureVis) return Promise.reject(new Error('feature visualisation is not available'));
+      return featureVis(modelPath, request);
+    },
   };
 }

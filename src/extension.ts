@@ -8,6 +8,8 @@ import { createApi, type PerturberApi } from './api';
 import { registerAddModel } from './commands/addModel';
 import { registerAttackScene } from './commands/attackScene';
 import { registerClassifyImage } from './commands/classifyImage';
+import { registerDatasetIndex } from './datasetIndex/indexImageFolder';
+import { featureVisApi, registerFeatureVis } from './featureVis/featureVisUi';
 import { registerDownloadModel } from './commands/downloadModel';
 import { registerNewScene } from './commands/newScene';
 import { registerOpenSceneCommands } from './commands/openScene';
@@ -22,6 +24,8 @@ import { ResultsPanels } from './panels/resultsPanels';
 import { registerModelReloads } from './sceneEditor/modelReloads';
 import { registerSceneFileDiagnostics } from './sceneEditor/sceneFileDiagnostics';
 import { registerSceneEditor } from './sceneEditor/sceneEditorProvider';
+import { registerRunSweep } from './sweep/runSweepCommand';
+import { registerShowSweepResults } from './sweepResults/showSweepResults';
 import { SceneRegistry } from './sceneEditor/sceneRegistry';
 
 export function activate(context: vscode.ExtensionContext): PerturberApi {
@@ -40,6 +44,9 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
   const timings = new LoopTimingLog();
   const panels = new ResultsPanels(context.extensionUri, registry, log, timings);
   const classifier = new Classifier(locator, store);
+  const datasetIndex = registerDatasetIndex(registry, log);
+  const featureVis = registerFeatureVis(context, log, () => panels.insights.cancelFeatureVis());
+  panels.insights.setSources({ dataset: datasetIndex.service, featureVis: featureVis.service });
 
   context.subscriptions.push(
     log,
@@ -65,9 +72,13 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     registerDownloadModel({ extensionUri: context.extensionUri, registry, log }),
     registerAttackScene(registry, log),
     registerRelevantNeurons(registry, log),
+    registerRunSweep(registry, log),
+    registerShowSweepResults(context.extensionUri, log),
+    datasetIndex.disposable,
+    featureVis.disposable,
   );
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
-  return createApi(classifier, registry, timings);
+  return createApi(classifier, registry, timings, panels.insights, datasetIndex.service, featureVisApi(featureVis.service, locator, store, context.globalStorageUri));
 }
 
 export function deactivate(): void {

@@ -1,12 +1,12 @@
 /**
  * The HTML shell and options of every webview: a strict CSP (nothing but our own bundles, styles and images;
  * scripts by nonce only, no eval), the bundle `dist/webview/{name}.js` and the stylesheet `media/{name}.css` (the two
- * result panels load the rules they share, `media/panel.css`, before it).
+ * result panels and the sweep results view load the rules they share, `media/panel.css`, before it).
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-export type WebviewName = 'scene' | 'predictions' | 'activations';
+export type WebviewName = 'scene' | 'predictions' | 'activations' | 'sweepResults';
 
 /** Webview options limited to what the page loads: our bundles, our media, plus `extraRoots` (scene images). */
 export function webviewOptions(extensionUri: vscode.Uri, extraRoots: readonly vscode.Uri[] = []): vscode.WebviewOptions {

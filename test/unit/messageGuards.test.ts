@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePanelMessage, parseSceneMessage } from '../../core/messageGuards';
+import { parsePanelMessage, parseSceneMessage, parseSweepResultsMessage } from '../../core/messageGuards';
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
 function rng(seed: number): () => number {
@@ -288,3 +288,88 @@ test('saliencyView: valid messages pass rebuilt, every field is checked', () => 
     assert.match(result.error, pattern, `${key}=${String(value)}`);
   }
 });
+
+test('neuron insight panel messages: valid ones pass rebuilt, garbage is refused with a reason', () => {
+  assert.deepEqual(parsePanelMessage({ type: 'openImage', path: 'images/dogs/a b.png', extra: 1 }), { type: 'openImage', path: 'images/dogs/a b.png' });
+  assert.deepEqual(parsePanelMessage({ type: 'cancelFeatureVis', all: true }), { type: 'cancelFeatureVis' });
+  assert.deepEqual(parsePanelMessage({ type: 'similarImages', modelId: 'lab', layer: 'conv2', k: 3 }), {
+    type: 'similarImages',
+    modelId: 'lab',
+    layer: 'conv2',
+  });
+  assert.deepEqual(parsePanelMessage({ type: 'similarImages', modelId: 'lab', layer: null }), { type: 'similarImages', modelId: 'lab', layer: null });
+
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ type: 'openImage' }, /openImage\.path must be a path of 1\.\.4096 characters \(got undefined\)/],
+    [{ type: 'openImage', path: '' }, /openImage\.path must be a path/],
+    [{ type: 'openImage', path: 42 }, /openImage\.path must be a path/],
+    [{ type: 'openImage', path: ['a.png'] }, /openImage\.path must be a path .*an array/],
+    [{ type: 'openImage', path: 'x'.repeat(5000) }, /openImage\.path must be a path/],
+    [{ type: 'openImage', path: '/etc/passwd' }, /must be relative to the workspace/],
+    [{ type: 'openImage', path: '\\\\server\\share\\a.png' }, /must be relative to the workspace/],
+    [{ type: 'openImage', path: 'C:\\Windows\\a.png' }, /must be relative to the workspace/],
+    [{ type: 'openImage', path: 'https://example.com/a.png' }, /must be relative to the workspace/],
+    [{ type: 'openImage', path: 'file:a.png' }, /must be relative to the workspace/],
+    [{ type: 'openImage', path: 'images/../../secret.png' }, /must not leave the workspace/],
+    [{ type: 'openImage', path: '..\\secret.png' }, /must not leave the workspace/],
+    [{ type: 'openImage', path: 'a\u0000.png' }, /control characters/],
+    [{ type: 'similarImages', layer: 'conv2' }, /similarImages\.modelId must be a model id of 1\.\.64 characters/],
+    [{ type: 'similarImages', modelId: '', layer: 'conv2' }, /modelId must be a model id/],
+    [{ type: 'similarImages', modelId: 'x'.repeat(65), layer: 'conv2' }, /modelId must be a model id/],
+    [{ type: 'similarImages', modelId: 'lab' }, /similarImages\.layer must be a layer name of 1\.\.1024 characters or null \(got undefined\)/],
+    [{ type: 'similarImages', modelId: 'lab', layer: '' }, /layer must be a layer name/],
+    [{ type: 'similarImages', modelId: 'lab', layer: 3 }, /layer must be a layer name/],
+    [{ type: 'similarImages', modelId: 'lab', layer: 'l'.repeat(1025) }, /layer must be a layer name/],
+    [{ type: 'cancelFeatureVis!' }, /unknown panel message type/],
+  ];
+  for (const [message, pattern] of bad) {
+    let result: ReturnType<typeof parsePanelMessage> | undefined;
+    assert.doesNotThrow(() => {
+      result = parsePanelMessage(message);
+    });
+    assert.ok(result && 'error' in result, `${JSON.stringify(message).slice(0, 80)} accepted`);
+    assert.match(result.error, pattern, JSON.stringify(message).slice(0, 80));
+  }
+  // A throwing getter on the path is a refused message, not a crash.
+  const hostile = Object.defineProperty({ type: 'openImage' }, 'path', { enumerable: true, get: () => { throw new Error('boom'); } });
+  assert.match((parsePanelMessage(hostile) as { error: string }).error, /malformed message \(boom\)/);
+});
+
+test('sweep render answers: rendered and renderFailed pass rebuilt, bad ones are refused with a reason', () => {
+  const ok = parseSceneMessage({ type: 'rendered', requestId: 3, images: [image(2, 2), image(4, 3)], extra: 1 });
+  assert.ok(!('error' in ok) && ok.type === 'rendered');
+  assert.deepEqual(Object.keys(ok).sort(), ['images', 'requestId', 'type']);
+  assert.equal(ok.images.length, 2);
+  assert.deepEqual(parseSceneMessage({ type: 'renderFailed', requestId: 0, error: 'no WebGL' }), { type: 'renderFailed', requestId: 0, error: 'no WebGL' });
+  const bad: [unknown, RegExp][] = [
+    [{ type: 'rendered', requestId: -1, images: [image(2, 2)] }, /requestId/],
+    [{ type: 'rendered', requestId: 1.5, images: [image(2, 2)] }, /requestId/],
+    [{ type: 'rendered', requestId: 1, images: [] }, /images/],
+    [{ type: 'rendered', requestId: 1, images: [{ width: 2, height: 2, pixels: new Uint8Array(3) }] }, /pixels/],
+    [{ type: 'rendered', requestId: 1, images: Array.from({ length: 9 }, () => image(1, 1)) }, /images/],
+    [{ type: 'renderFailed', requestId: 1, error: 7 }, /error/],
+    [{ type: 'renderFailed', requestId: 1, error: 'x'.repeat(5000) }, /error/],
+    [{ type: 'renderFailed', error: 'x' }, /requestId/],
+  ];
+  for (const [message, reason] of bad) {
+    const result = parseSceneMessage(message);
+    assert.ok('error' in result, JSON.stringify(message));
+    assert.match(result.error, reason);
+  }
+});
+
+test('sweep results messages: openConfiguration takes a configuration index, rebuilt without extra fields', () => {
+  assert.deepEqual(parseSweepResultsMessage({ type: 'ready', extra: 1 }), { type: 'ready' });
+  assert.deepEqual(parseSweepResultsMessage({ type: 'openConfiguration', index: 7, path: '/etc/passwd' }), { type: 'openConfiguration', index: 7 });
+  for (const index of [-1, 1.5, '3', null, undefined, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) {
+    const result = parseSweepResultsMessage({ type: 'openConfiguration', index });
+    assert.ok('error' in result && result.error.startsWith('openConfiguration.index must be an integer'), `index ${String(index)}: ${JSON.stringify(result)}`);
+  }
+  for (const garbage of [null, 42, 'openConfiguration', [], { type: 'openImage', path: 'a.png' }, { type: 'edit', edits: [] }]) {
+    assert.ok('error' in parseSweepResultsMessage(garbage), JSON.stringify(garbage));
+  }
+  assert.deepEqual(parseSweepResultsMessage({ type: 'painted', frameId: 1 }), { error: 'unknown sweep results message type "painted"' });
+  const hostile = { get type(): string { throw new Error('boom'); } };
+  assert.ok('error' in parseSweepResultsMessage(hostile));
+});
+
