@@ -2,9 +2,12 @@
 // stale, opening a page of the webview harness (scripts/webview-harness.mjs) in Chromium, delivering a `scene`
 // message, waiting for and summarising the `frame` messages, and screenshots.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '../../scripts/browser.mjs';
+import { startHarness } from '../../scripts/webview-harness.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const SHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -43,6 +46,31 @@ export async function openPage(browser, harness, name, { viewport = { width: 110
   await page.goto(harness.url(name, { theme }));
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'), null, { timeout: 10000 });
   return page;
+}
+
+/**
+ * The hooks of a webview test suite (call inside `describe`): builds `bundles`, starts the harness (serving
+ * `files`) and Chromium before the tests, closes them after. `open(name, options)` opens a page whose page and
+ * console errors are collected in `errors` (a suite usually ends by asserting it is empty).
+ */
+export function harnessSuite({ bundles = ['scene'], files } = {}) {
+  const suite = {
+    harness: undefined,
+    browser: undefined,
+    errors: [],
+    open: (name, options = {}) => openPage(suite.browser, suite.harness, name, { ...options, onError: (text) => suite.errors.push(text) }),
+  };
+  before(async () => {
+    ensureBundles(bundles);
+    mkdirSync(SHOTS, { recursive: true });
+    suite.harness = await startHarness(files ? { files } : {});
+    suite.browser = await launchChromium();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.harness?.close();
+  });
+  return suite;
 }
 
 /** The messages of one type the page has posted to the (fake) host. */

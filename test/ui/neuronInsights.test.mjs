@@ -3,12 +3,10 @@
 // view on hover, the progress badge and Cancel, dataset examples and "Similar to this scene" posting their messages.
 // Run: `node --test test/ui/neuronInsights.test.mjs` (builds the webviews first when the bundles are stale).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+
+import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { launchChromium } from '../../scripts/browser.mjs';
-import { startHarness } from '../../scripts/webview-harness.mjs';
-import { ensureBundles, openPage, posted, shot, SHOTS } from './harnessPage.mjs';
+import { harnessSuite, posted, shot } from './harnessPage.mjs';
 
 const TIMING = { transferMs: 0.4, perturbMs: 0.3, preprocessMs: 1.2, runMs: 18.5, extractMs: 0.8, postedAt: 0 };
 
@@ -97,24 +95,11 @@ async function imageColour(locator) {
 }
 
 describe('activations panel: neuron insights in Chromium', () => {
-  let harness;
-  let browser;
-  const errors = [];
-
-  before(async () => {
-    ensureBundles(['activations']);
-    mkdirSync(SHOTS, { recursive: true });
-    harness = await startHarness();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const suite = harnessSuite({ bundles: ['activations'] });
+  const { errors } = suite;
 
   test('feature visualisations beside the right neurons, hover, progress + cancel, examples and similar images', async () => {
-    const page = await openPage(browser, harness, 'activations', { viewport: { width: 1100, height: 760 }, onError: (t) => errors.push(t) });
+    const page = await suite.open('activations', { viewport: { width: 1100, height: 760 } });
     const deliverActivations = (m) =>
       page.evaluate((message) => {
         for (const model of message.models) for (const layer of model.layers) for (const n of layer.neurons) n.map = new Float32Array(n.map);

@@ -4,11 +4,9 @@
 // error is shown as text, and leaving the mode turns it off. Screenshot: test-results/screenshots/saliency.png.
 // Run: `node --test test/ui/saliency.test.mjs` (builds the webviews first when the bundles are stale).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { launchChromium } from '../../scripts/browser.mjs';
-import { startHarness } from '../../scripts/webview-harness.mjs';
-import { deliverScene, ensureBundles, openPage, posted, shot, SHOTS, waitForFrames } from './harnessPage.mjs';
+
+import { describe, test } from 'node:test';
+import { deliverScene, harnessSuite, posted, shot, waitForFrames } from './harnessPage.mjs';
 
 const SIZE = 48;
 const LABELS = ['dog', 'cat', 'car', 'chair', 'airplane'];
@@ -56,24 +54,11 @@ function pixelAt(page, x, y) {
 }
 
 describe('saliency mode of the scene view (Chromium)', () => {
-  let harness;
-  let browser;
-  const errors = [];
-
-  before(async () => {
-    ensureBundles();
-    mkdirSync(SHOTS, { recursive: true });
-    harness = await startHarness({});
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const suite = harnessSuite({ bundles: ['scene'] });
+  const { errors } = suite;
 
   test('turning it on asks the host; a posted map is drawn over the input; pickers send their values', async () => {
-    const page = await openPage(browser, harness, 'scene', { onError: (text) => errors.push(text) });
+    const page = await suite.open('scene');
     await deliverScene(page, { docVersion: 1, scene: scene() }, SIZE);
     await waitForFrames(page, 1);
     assert.deepEqual(await posted(page, 'saliencyView'), [], 'nothing asked before the mode is on');

@@ -4,11 +4,9 @@
 // configuration the CSV says. Screenshots go to test-results/screenshots/.
 // Run: `node --test test/ui/sweepResults.test.mjs` (builds the webviews first when the bundles are missing or stale).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { launchChromium } from '../../scripts/browser.mjs';
-import { startHarness } from '../../scripts/webview-harness.mjs';
-import { ensureBundles, openPage, posted, shot, SHOTS } from './harnessPage.mjs';
+
+import { describe, test } from 'node:test';
+import { harnessSuite, posted, shot } from './harnessPage.mjs';
 
 // Grid camera.azimuth [0, 90, 180] x light.intensity [0.5, 1] (last fastest): config = 2 * azimuthIndex + lightIndex.
 const CSV = `config,camera.azimuth,light.intensity,model,top1_label,top1_prob,top2_label,top2_prob,p:cat,error
@@ -74,24 +72,11 @@ async function clickHit(page, selector, hit) {
 }
 
 describe('sweep results view in Chromium', () => {
-  let harness;
-  let browser;
-  const errors = [];
-
-  before(async () => {
-    ensureBundles(['sweepResults']);
-    mkdirSync(SHOTS, { recursive: true });
-    harness = await startHarness();
-    browser = await launchChromium();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const suite = harnessSuite({ bundles: ['sweepResults'] });
+  const { errors } = suite;
 
   test('line chart per model, heatmap, table; clicks post the configuration the CSV says', async () => {
-    const page = await openPage(browser, harness, 'sweepResults', { viewport: { width: 1100, height: 1500 }, onError: (t) => errors.push(t) });
+    const page = await suite.open('sweepResults', { viewport: { width: 1100, height: 1500 } });
     await page.evaluate((m) => window.__deliver(m), resultsMessage(CSV));
     await page.waitForFunction(() => document.body.dataset.rows === '12');
     const { rows } = parse(CSV);
@@ -150,7 +135,7 @@ describe('sweep results view in Chromium', () => {
   });
 
   test('shape bias per model, paging of many rows, and the error state', async () => {
-    const page = await openPage(browser, harness, 'sweepResults', { viewport: { width: 1000, height: 1300 }, onError: (t) => errors.push(t) });
+    const page = await suite.open('sweepResults', { viewport: { width: 1000, height: 1300 } });
     const lines = ['config,camera.azimuth,shape_class,texture_class,model,top1_label,top1_prob,error'];
     const pairs = [['dog', 'cat'], ['cat', 'car'], ['car', 'chair']];
     const picks = { a: ['dog', 'car', 'car'], b: ['cat', 'cat', 'boat'] };
