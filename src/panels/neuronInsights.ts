@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { FEATURE_VIS_DEFAULTS } from '../../core/featureVis/types';
 import type { DatasetExample, FeatureVisState, HostToPanel, NeuronInsight, SimilarImages } from '../../core/protocol';
 import type { FeatureVisSettings, Scene } from '../../core/sceneTypes';
+import type { FeatureVisTarget } from '../featureVis/featureVisService';
 import { findLayer, type LoadedModel } from '../inference/loadModel';
 import { runModel } from '../inference/runModel';
 import { errorMessage, type Log } from '../log';
@@ -23,17 +24,6 @@ export interface Disposable {
   dispose(): void;
 }
 
-/** One neuron whose feature visualisation is wanted (the shape of H1's FeatureVisService targets). */
-export interface FeatureVisTarget {
-  model: LoadedModel;
-  modelId: string;
-  /** The layer name the scene uses; `tensor` is its graph tensor. */
-  layer: string;
-  tensor: string;
-  neuron: number;
-}
-
-/** src/featureVis/featureVisService.ts, as this module uses it. */
 export interface FeatureVisSource {
   /** One state per target, at once (cached image, or queued/running with progress); asking starts the work. */
   states(targets: readonly FeatureVisTarget[], settings: FeatureVisSettings): FeatureVisState[];
