@@ -46,13 +46,31 @@ function fileName(p: string): string {
   return path.basename(p);
 }
 
-async function readModelBytes(onnxPath: string): Promise<Uint8Array> {
+/**
+ * Larger .onnx files are refused before reading: protobuf cannot hold a single file above 2 GiB (bigger models keep
+ * their weights in external data, which is refused below), and reading one whole would stall the extension host.
+ */
+export const MAX_MODEL_BYTES = 2 * 1024 ** 3;
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+async function readModelBytes(onnxPath: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
   try {
+    const stat = await fs.stat(onnxPath);
+    if (stat.isFile() && stat.size > maxBytes) {
+      throw Object.assign(
+        new Error(`${fileName(onnxPath)} is too large to load (${gib(stat.size)}, ${stat.size} bytes; the limit is ${gib(maxBytes)})`),
+        { code: 'ETOOLARGE' },
+      );
+    }
     return new Uint8Array(await fs.readFile(onnxPath));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`model file not found: ${onnxPath}`);
     if (code === 'EISDIR') throw new Error(`${onnxPath} is a folder, not an .onnx file`);
+    if (code === 'ETOOLARGE') throw new Error((error as Error).message);
     throw new Error(`cannot read ${onnxPath}: ${(error as Error).message}`);
   }
 }
