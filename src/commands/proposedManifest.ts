@@ -8,14 +8,14 @@ import * as vscode from 'vscode';
 import { proposeNamedManifest } from '../../core/manifest';
 import { familyTitle } from '../../core/layerNames';
 import { inspectModel, layerCandidates } from '../../core/onnxGraph';
-import type { LoadedModel } from '../inference/loadModel';
+import { readModelBytes, type LoadedModel } from '../inference/loadModel';
 import { manifestPathFor } from '../inference/modelPaths';
 import { errorMessage, type Log } from '../log';
 
 /** Writes `x.model.json` from what the graph tells (never over an existing one) and opens it for review. */
 export async function writeProposedManifest(onnxPath: string, log: Log): Promise<void> {
   const manifestPath = manifestPathFor(onnxPath);
-  const bytes = new Uint8Array(await fs.readFile(onnxPath));
+  const bytes = await readModelBytes(onnxPath);
   const { manifest, naming } = proposeNamedManifest(inspectModel(bytes), layerCandidates(bytes), path.basename(onnxPath).replace(/\.onnx$/i, ''));
   await fs.writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
   const family = familyTitle(naming);

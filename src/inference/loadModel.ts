@@ -56,7 +56,7 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 }
 
-async function readModelBytes(onnxPath: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
+export async function readModelBytes(onnxPath: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
   try {
     const stat = await fs.stat(onnxPath);
     if (stat.isFile() && stat.size > maxBytes) {
