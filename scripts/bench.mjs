@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// `npm run bench`: the project's benchmark. Prints every figure in one run (ratios are only meaningful within a
-// run: the machines are shared and noisy) and writes them to test-results/bench.json.
+// `npm run bench`: the project's benchmark. Runs every part below (the cheap ones `--repeat N` times, default 3;
+// the gradients and the loop once, with their own internal repetitions), prints each part's detail and one table of
+// every figure (medians over the runs; ratios are only meaningful within a run: the machines are shared and noisy),
+// and writes bench/results.json (figures + machine + raw runs, scripts/benchReport.mjs; bench/README.md) and the
+// raw results to test-results/bench.json. `--only PART` runs one part into test-results/bench-<part>.json;
+// `--skip PART,...` leaves parts out; a part that cannot run here is listed as skipped with the reason.
 //  1. Micro-benchmarks in plain Node of the host's per-frame work: preprocessing, top-k, activation extraction,
 //     and ONNX Runtime with and without the intermediate outputs the extension adds to the graph.
 //  1b. The image perturbations (core/perturbations): every op of the registry at its defaults on a 224 px frame, and
@@ -34,6 +38,7 @@ import { gradients, printGradients } from './benchGradients.mjs';
 import { printSweep, sweep } from './benchSweep.mjs';
 import { REPO } from './codeServer.mjs';
 import { runExtensionTests } from './extensionTests.mjs';
+import { PARTS, buildFigures, machine, printTable, writeReport } from './benchReport.mjs';
 
 const require = createRequire(import.meta.url);
 const args = new Set(process.argv.slice(2));
@@ -218,115 +223,31 @@ async function loop() {
       if (line.includes('BENCH_')) lines.push(line.slice(line.indexOf('BENCH_')));
     },
   });
+  const scenes = lines.filter((l) => l.startsWith('BENCH_JSON ')).map((l) => JSON.parse(l.slice('BENCH_JSON '.length)));
   if (result.exitCode !== 0) {
-    throw new Error(`the loop benchmark failed in the extension host (exit ${result.exitCode}); log in ${result.runDir}`);
+    const error = new Error(`the loop benchmark failed in the extension host (exit ${result.exitCode}) after ${scenes.length} scene(s); log in ${result.runDir}`);
+    error.partial = scenes; // the scenes measured before the failure still count, reported as partial
+    throw error;
   }
-  return lines.filter((l) => l.startsWith('BENCH_JSON ')).map((l) => JSON.parse(l.slice('BENCH_JSON '.length)));
+  return scenes;
 }
 
-const argv = process.argv.slice(2);
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : null;
-if (only !== null && only !== 'perturbations' && only !== 'gradients' && only !== 'datasetIndex' && only !== 'featureVis' && only !== 'sweep') {
-  console.error('usage: node scripts/bench.mjs [--no-build] [--profile] [--micro-only | --only perturbations | --only gradients | --only datasetIndex | --only featureVis | --only sweep]');
-  process.exit(2);
-}
-if (only === 'perturbations') {
-  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
-  const ort = await bareOrtMs();
-  const results = { date: new Date().toISOString(), perturbations: perturbations(ort.ms, ort.model) };
-  printPerturbations(results.perturbations);
-  mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  // Own file, so a quick run does not overwrite the full bench.json.
-  writeFileSync(join(REPO, 'test-results', 'bench-perturbations.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('\nwritten: test-results/bench-perturbations.json');
-  process.exit(0);
+function printMicro(m) {
+  console.log(`\n== Host per-frame work in plain Node (${m.model}), medians ==`);
+  console.log(`preprocess RGBA -> tensor      ${fmt(m.preprocessMs)}`);
+  console.log(`top-5 of 1001 (softmax+top-k)  ${fmt(m.top5Ms)}`);
+  console.log(`extract 16 maps 144x56x56      ${fmt(m.extract16NeuronsMs)}`);
+  console.log(`graph surgery (+${m.layerOutputsAdded} outputs)    ${fmt(m.graphSurgeryMs)} (once, at load)`);
+  console.log(`ORT run, bare model            ${fmt(m.ortBareMs)} / again ${fmt(m.ortBareAgainMs)}`);
+  console.log(`ORT run, every layer exposed   ${fmt(m.ortAllLayersExposedMs)} (fetching logits + 2 layers; ratio to bare ${(m.ortAllLayersExposedMs / m.ortBareMs).toFixed(2)})`);
+  console.log(`ORT run, watched layers only   ${fmt(m.ortWatchedLayersExposedMs)} (what the extension runs; ratio to bare ${(m.ortWatchedLayersExposedMs / m.ortBareMs).toFixed(2)})`);
+  const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+  console.log(`textures at 512 px (ms)        ${list(m.textureMs)}`);
+  console.log(`backgrounds at 224 px (ms)     ${list(m.backgroundMs)}`);
 }
 
-if (only === 'gradients') {
-  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
-  const results = { date: new Date().toISOString(), gradients: await gradients({ profile: args.has('--profile') }) };
-  printGradients(results.gradients);
-  mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  // Own file, so a quick run does not overwrite the full bench.json.
-  writeFileSync(join(REPO, 'test-results', 'bench-gradients.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('\nwritten: test-results/bench-gradients.json');
-  process.exit(0);
-}
-
-if (only === 'sweep') {
-  if (!args.has('--no-build')) {
-    sh('bash scripts/setup-tools.sh');
-    sh('npx webpack --mode production');
-    sh('npx tsc -p test/tsconfig.json');
-  }
-  const results = { date: new Date().toISOString(), sweep: await sweep() };
-  printSweep(results.sweep);
-  mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  // Own file, so a quick run does not overwrite the full bench.json.
-  writeFileSync(join(REPO, 'test-results', 'bench-sweep.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('\nwritten: test-results/bench-sweep.json');
-  process.exit(0);
-}
-
-if (only === 'featureVis') {
-  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
-  const results = { date: new Date().toISOString(), featureVis: await featureVis() };
-  printFeatureVis(results.featureVis);
-  mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  // Own file, so a quick run does not overwrite the full bench.json.
-  writeFileSync(join(REPO, 'test-results', 'bench-feature-vis.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('\nwritten: test-results/bench-feature-vis.json');
-  process.exit(0);
-}
-
-if (only === 'datasetIndex') {
-  if (!args.has('--no-build')) sh('npx tsc -p test/tsconfig.json');
-  const results = { date: new Date().toISOString(), datasetIndex: await datasetIndex() };
-  printDatasetIndex(results.datasetIndex);
-  mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  // Own file, so a quick run does not overwrite the full bench.json.
-  writeFileSync(join(REPO, 'test-results', 'bench-dataset-index.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log('\nwritten: test-results/bench-dataset-index.json');
-  process.exit(0);
-}
-
-if (!args.has('--no-build')) {
-  sh('bash scripts/setup-tools.sh');
-  sh('npx webpack --mode production');
-  sh('npx tsc -p test/tsconfig.json');
-}
-const results = { date: new Date().toISOString(), frames, micro: await micro() };
-const m = results.micro;
-console.log(`\n== Host per-frame work in plain Node (${m.model}), medians ==`);
-console.log(`preprocess RGBA -> tensor      ${fmt(m.preprocessMs)}`);
-console.log(`top-5 of 1001 (softmax+top-k)  ${fmt(m.top5Ms)}`);
-console.log(`extract 16 maps 144x56x56      ${fmt(m.extract16NeuronsMs)}`);
-console.log(`graph surgery (+${m.layerOutputsAdded} outputs)    ${fmt(m.graphSurgeryMs)} (once, at load)`);
-console.log(`ORT run, bare model            ${fmt(m.ortBareMs)} / again ${fmt(m.ortBareAgainMs)}`);
-console.log(`ORT run, every layer exposed   ${fmt(m.ortAllLayersExposedMs)} (fetching logits + 2 layers; ratio to bare ${(m.ortAllLayersExposedMs / m.ortBareMs).toFixed(2)})`);
-console.log(`ORT run, watched layers only   ${fmt(m.ortWatchedLayersExposedMs)} (what the extension runs; ratio to bare ${(m.ortWatchedLayersExposedMs / m.ortBareMs).toFixed(2)})`);
-
-const list = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-console.log(`textures at 512 px (ms)        ${list(m.textureMs)}`);
-console.log(`backgrounds at 224 px (ms)     ${list(m.backgroundMs)}`);
-
-results.perturbations = perturbations(m.ortBareMs, m.model);
-printPerturbations(results.perturbations);
-
-results.gradients = await gradients({ profile: args.has('--profile') });
-printGradients(results.gradients);
-
-results.datasetIndex = await datasetIndex();
-printDatasetIndex(results.datasetIndex);
-
-results.featureVis = await featureVis();
-printFeatureVis(results.featureVis);
-
-if (!args.has('--micro-only')) {
-  results.sweep = await sweep();
-  printSweep(results.sweep);
-  results.loop = await loop();
-  for (const r of results.loop) {
+function printLoop(scenes) {
+  for (const r of scenes) {
     const l = r.loop;
     console.log(`\n== Interactive loop in code-server: ${r.scene}, medians over ${r.frames} frames ==`);
     // WebGL calls return before the GPU is done: the render's cost shows up in the readback that waits for it.
@@ -343,6 +264,96 @@ if (!args.has('--micro-only')) {
     console.log(`ratio whole loop / bare run    ${r.ratio.toFixed(2)}`);
   }
 }
+
+// Every part: how to run it once, how to print it, whether `--repeat` repeats it (the gradients and the loop keep
+// their own internal repetitions and run once), what it needs built, and its own results file for `--only`.
+let microForPerturbations = null;
+const PART_DEFS = {
+  micro: { run: async () => (microForPerturbations = await micro()), print: printMicro, repeat: true, build: 'tsc', file: 'bench-micro.json' },
+  perturbations: {
+    // In a full run the reference is the micro part's bare run of the same model; alone, it measures its own.
+    run: async () => {
+      const ort = microForPerturbations ? { ms: microForPerturbations.ortBareMs, model: microForPerturbations.model } : await bareOrtMs();
+      return perturbations(ort.ms, ort.model);
+    },
+    print: printPerturbations, repeat: true, build: 'tsc', file: 'bench-perturbations.json',
+  },
+  gradients: { run: () => gradients({ profile: args.has('--profile') }), print: printGradients, repeat: false, build: 'tsc', file: 'bench-gradients.json' },
+  datasetIndex: { run: datasetIndex, print: printDatasetIndex, repeat: true, build: 'tsc', file: 'bench-dataset-index.json' },
+  featureVis: { run: featureVis, print: printFeatureVis, repeat: true, build: 'tsc', file: 'bench-feature-vis.json' },
+  sweep: { run: sweep, print: printSweep, repeat: true, build: 'all', file: 'bench-sweep.json' },
+  loop: { run: loop, print: printLoop, repeat: false, build: 'all', file: 'bench-loop.json' },
+};
+
+const argv = process.argv.slice(2);
+const valueOf = (flag) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : null);
+const only = valueOf('--only');
+const skip = new Set((valueOf('--skip') ?? '').split(',').filter(Boolean));
+const repeat = Number(valueOf('--repeat') ?? process.env.PERTURBER_BENCH_REPEAT ?? 3);
+const badPart = (p) => !PARTS.includes(p);
+if ((only !== null && badPart(only)) || [...skip].some(badPart) || !(Number.isInteger(repeat) && repeat >= 1)) {
+  console.error(`usage: node scripts/bench.mjs [--no-build] [--profile] [--repeat N] [--micro-only | --only PART | --skip PART,PART]\n  PART: ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+let selected = only ? [only] : PARTS.filter((p) => !skip.has(p));
+if (args.has('--micro-only')) selected = selected.filter((p) => p !== 'sweep' && p !== 'loop');
+
+if (!args.has('--no-build')) {
+  if (selected.some((p) => PART_DEFS[p].build === 'all')) {
+    sh('bash scripts/setup-tools.sh');
+    sh('npx webpack --mode production');
+  }
+  sh('npx tsc -p test/tsconfig.json');
+}
+
+const started = new Date().toISOString();
+const partsRuns = {};
+for (const part of selected) {
+  const def = PART_DEFS[part];
+  const n = def.repeat ? repeat : 1;
+  const runs = [];
+  let skipped;
+  let partial;
+  for (let i = 0; i < n; i++) {
+    console.log(`\n#### ${part}${n > 1 ? `, run ${i + 1} of ${n}` : ''}`);
+    try {
+      const r = await def.run();
+      runs.push(r);
+      def.print(r);
+      if (r?.skipped) break; // a part that cannot run here does not try again
+    } catch (error) {
+      const reason = String(error?.message ?? error).split('\n')[0];
+      if (error?.partial?.length) {
+        runs.push(error.partial);
+        def.print(error.partial);
+        partial = reason;
+      } else skipped = `failed: ${reason}`;
+      console.log(`${part}: ${partial ?? skipped}`);
+      break;
+    }
+  }
+  partsRuns[part] = { runs, ...(skipped ? { skipped } : {}), ...(partial ? { partial } : {}) };
+}
+
 mkdirSync(join(REPO, 'test-results'), { recursive: true });
+const raw = (part) => (partsRuns[part].runs.length ? partsRuns[part].runs[partsRuns[part].runs.length - 1] : undefined);
+if (only) {
+  // Own file, so a quick run of one part does not overwrite bench.json or bench/results.json.
+  const def = PART_DEFS[only];
+  const results = { date: started, machine: machine(), [only]: raw(only), runs: partsRuns[only].runs, ...(partsRuns[only].skipped ? { skipped: partsRuns[only].skipped } : {}), ...(partsRuns[only].partial ? { partial: partsRuns[only].partial } : {}) };
+  writeFileSync(join(REPO, 'test-results', def.file), JSON.stringify(results, null, 2) + '\n');
+  printTable({ date: started, machine: machine(), parts: { [only]: partsRuns[only] }, figures: buildFigures(partsRuns) });
+  console.log(`\nwritten: test-results/${def.file} (\`node scripts/benchReport.mjs\` folds it into bench/results.json)`);
+  process.exit(0);
+}
+// The raw results as before (each part's last run under its name, every run under `runs`) ...
+const results = { date: started, machine: machine(), frames, repeat };
+for (const part of selected) results[part] = raw(part);
+results.runs = Object.fromEntries(selected.map((p) => [p, partsRuns[p].runs]));
+results.skipped = Object.fromEntries(selected.filter((p) => partsRuns[p].skipped).map((p) => [p, partsRuns[p].skipped]));
+results.partial = Object.fromEntries(selected.filter((p) => partsRuns[p].partial).map((p) => [p, partsRuns[p].partial]));
 writeFileSync(join(REPO, 'test-results', 'bench.json'), JSON.stringify(results, null, 2) + '\n');
-console.log('\nwritten: test-results/bench.json');
+// ... and the summary: every figure as a median over the runs, the machine, the raw runs.
+const report = writeReport(partsRuns, { repeat: { cheapParts: repeat, gradients: 1, loop: 1 }, date: started });
+printTable(report);
+console.log('\nwritten: test-results/bench.json (raw), bench/results.json (figures + machine + raw)');
