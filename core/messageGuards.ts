@@ -39,6 +39,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function record(value: unknown, what: string): Record<string, unknown> {
   if (!isRecord(value)) fail(`${what} must be an object`);
+  // A webview message is structured-cloned: plain objects only. Anything else (a class instance, an object whose
+  // prototype was set, e.g. by a `__proto__` key in a literal) could supply fields through its prototype chain.
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) fail(`${what} must be a plain object (got ${describe(value)})`);
   return value;
 }
 
@@ -46,7 +50,8 @@ function integer(value: unknown, what: string, min: number, max = Number.MAX_SAF
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(`${what} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? 'max' : max} (got ${describe(value)})`);
   }
-  return value;
+  // -0 is an integer in range; pass it on as 0 (as any JSON round trip would).
+  return value === 0 ? 0 : value;
 }
 
 function finite(value: unknown, what: string): number {
@@ -57,6 +62,8 @@ function finite(value: unknown, what: string): number {
 function array(value: unknown, what: string, min: number, max: number): unknown[] {
   if (!Array.isArray(value)) fail(`${what} must be an array`);
   if (value.length < min || value.length > max) fail(`${what} must have ${min}..${max} entries (got ${value.length})`);
+  // `map` skips holes and keeps them: a sparse array would come out with `undefined` entries.
+  for (let i = 0; i < value.length; i++) if (!(i in value)) fail(`${what} has a hole at ${i}`);
   return value;
 }
 
@@ -206,6 +213,14 @@ function similarImages(m: Record<string, unknown>): PanelToHost {
 }
 
 // ---------------------------------------------------------------- entry points
+
+/**
+ * True when a guard accepted the message. Test this, not `'error' in result`: a valid `renderFailed` message has an
+ * `error` field too (a refusal never has a `type`).
+ */
+export function isAccepted<T extends { type: string }>(result: T | GuardError): result is T {
+  return 'type' in result;
+}
 
 function guarded<T>(msg: unknown, parse: (message: Record<string, unknown>) => T): T | GuardError {
   try {

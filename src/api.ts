@@ -12,6 +12,7 @@ import type { Classifier } from './inference/classifier';
 import { findLayer } from './inference/loadModel';
 import type { SaliencyRecord, SaliencyViewRequest } from './sceneEditor/saliencyService';
 import type { SceneRegistry } from './sceneEditor/sceneRegistry';
+import { SceneSession } from './sceneEditor/sceneSession';
 
 export interface PerturberApi {
   /**
@@ -67,6 +68,13 @@ export interface PerturberApi {
    * over the defaults: the states at once, or with `wait` when done; `files`: the cached PNGs. See docs/CONTRACTS.md.
    */
   featureVis(modelPath: string, request: FeatureVisApiRequest): Promise<FeatureVisApiResult>;
+  /**
+   * Test support: hands `raw` to the active scene editor as if its webview had posted it (the same guard and
+   * dispatch). Returns whether the guard accepted it; throws when no scene editor is active.
+   */
+  injectSceneMessage(raw: unknown): boolean;
+  /** Test support: how many scene view messages the active scene editor refused (each also logged); 0 without one. */
+  rejectedMessages(): number;
 }
 
 export function createApi(
@@ -119,5 +127,11 @@ export function createApi(
       if (!featureVis) return Promise.reject(new Error('feature visualisation is not available'));
       return featureVis(modelPath, request);
     },
+    injectSceneMessage(raw) {
+      const scene = registry.active;
+      if (!(scene instanceof SceneSession)) throw new Error('open a scene in the scene editor first');
+      return scene.receive(raw);
+    },
+    rejectedMessages: () => (registry.active instanceof SceneSession ? registry.active.rejectedMessages : 0),
   };
 }

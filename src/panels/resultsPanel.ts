@@ -4,7 +4,7 @@
  * webview (re)loads or becomes visible, since hidden webviews are not kept alive).
  */
 import * as vscode from 'vscode';
-import { parsePanelMessage } from '../../core/messageGuards';
+import { isAccepted, parsePanelMessage } from '../../core/messageGuards';
 import { assertNever, type HostToPanel, type PanelToHost } from '../../core/protocol';
 import type { LoopTimingLog, PanelName } from '../../core/loopTimings';
 import type { Log } from '../log';
@@ -144,7 +144,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   private receive(raw: unknown): void {
     const message = parsePanelMessage(raw);
-    if ('error' in message) {
+    if (!isAccepted(message)) {
       this.log.warn(`${this.kind.title} panel: ignored a message: ${message.error}`);
       return;
     }

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseSceneMessage } from '../../core/messageGuards';
+import { isAccepted, parseSceneMessage } from '../../core/messageGuards';
 import { assertNever, type FrameImage, type SceneToHost } from '../../core/protocol';
 import { opCatalog } from '../../core/perturbations/registry';
 import type { FloatImage } from '../../core/perturbations/types';
@@ -230,13 +230,22 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     this.sync.post({ type: 'status', level, text });
   }
 
-  private receive(raw: unknown): void {
+  /** Messages from the scene view refused at the boundary (each one logged); the API's `rejectedMessages`. */
+  rejectedMessages = 0;
+
+  /**
+   * A message from the scene view: checked, then handled, or logged and dropped. Public for the API's test-only
+   * `injectSceneMessage`; returns whether it was accepted.
+   */
+  receive(raw: unknown): boolean {
     const message = parseSceneMessage(raw);
-    if ('error' in message) {
+    if (!isAccepted(message)) {
+      this.rejectedMessages++;
       this.services.log.warn(`${this.fileName()}: ignored a message from the scene view: ${message.error}`);
-      return;
+      return false;
     }
     this.handle(message);
+    return true;
   }
 
   private handle(message: SceneToHost): void {

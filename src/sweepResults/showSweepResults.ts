@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseSweepResultsMessage } from '../../core/messageGuards';
+import { isAccepted, parseSweepResultsMessage } from '../../core/messageGuards';
 import { assertNever, type HostToSweepResults } from '../../core/protocol';
 import { errorMessage, type Log } from '../log';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
@@ -104,7 +104,7 @@ class SweepResultsPanel implements SweepResultsHandle {
 
   private onMessage(raw: unknown): void {
     const message = parseSweepResultsMessage(raw);
-    if ('error' in message) {
+    if (!isAccepted(message)) {
       this.log.error(`sweep results view: ignored a message (${message.error})`);
       return;
     }
