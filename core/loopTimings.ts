@@ -30,10 +30,14 @@ export type LoopStage = (typeof LOOP_STAGES)[number];
 export class LoopTimingLog {
   private readonly records = new Map<number, LoopTimingRecord & { postedAt: number; hostPostedAt: number }>();
 
+  /** Date.now() of the newest frame the host finished (0 before any): background work yields while frames flow. */
+  lastFrameAt = 0;
+
   constructor(private readonly capacity = 256) {}
 
   /** The host finished a frame (called before its results are posted to the panels). */
   frameDone(frameId: number, webview: FrameTiming, host: HostTiming): void {
+    this.lastFrameAt = Date.now();
     this.records.set(frameId, {
       frameId,
       renderMs: webview.renderMs,

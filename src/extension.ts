@@ -45,7 +45,11 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
   const panels = new ResultsPanels(context.extensionUri, registry, log, timings);
   const classifier = new Classifier(locator, store);
   const datasetIndex = registerDatasetIndex(registry, log);
-  const featureVis = registerFeatureVis(context, log, () => panels.insights.cancelFeatureVis());
+  // Feature visualisations wait while frames flow (within the last 500 ms): exploring a scene comes first.
+  const quiet = async (): Promise<void> => {
+    while (Date.now() - timings.lastFrameAt < 500) await new Promise((r) => setTimeout(r, 100));
+  };
+  const featureVis = registerFeatureVis(context, log, () => panels.insights.cancelFeatureVis(), quiet);
   panels.insights.setSources({ dataset: datasetIndex.service, featureVis: featureVis.service });
 
   context.subscriptions.push(

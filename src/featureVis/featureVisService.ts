@@ -53,6 +53,11 @@ export interface FeatureVisServiceOptions {
   cacheRoot: () => string | undefined;
   /** The setting perturber.featureVis.enabled. */
   enabled: () => boolean;
+  /**
+   * Awaited before every model run of a visualisation: resolves when the interactive loop is quiet, so background
+   * visualisations never compete with the frames of a scene being explored (extension.ts).
+   */
+  waitForIdle?: () => Promise<void>;
   log?: Log;
   /** Progress while work is pending; undefined when the queue has emptied. */
   onProgress?: (progress: FeatureVisProgress | undefined) => void;
@@ -214,6 +219,7 @@ export class FeatureVisService implements Disposable {
     try {
       const objective = channelsObjective(objectives);
       const gradient: BatchGradientFn = async (pixels, n) => {
+        await this.opts.waitForIdle?.();
         // Lucid's render_vis redirects ReLU gradients, so units that start off can still be raised.
         const r = await model.gradients.run(pixels, n, objective, [], { reluGradient: 'redirected' });
         return { objective: r.objective, grad: r.gradInput };

@@ -33,6 +33,7 @@ export function registerFeatureVis(
   context: vscode.ExtensionContext,
   log: Log,
   cancel?: () => void,
+  waitForIdle?: () => Promise<void>,
 ): { service: FeatureVisService; disposable: vscode.Disposable } {
   const item = vscode.window.createStatusBarItem('perturber.featureVis', vscode.StatusBarAlignment.Left, 10);
   item.name = 'Perturber feature visualisation';
@@ -72,6 +73,7 @@ export function registerFeatureVis(
   const service = new FeatureVisService({
     cacheRoot: () => featureVisCacheRoot(context.globalStorageUri),
     enabled: readFeatureVisEnabled,
+    waitForIdle,
     log,
     onProgress,
   });

@@ -149,3 +149,32 @@ test('a model the gradient engine cannot differentiate is off, naming the op; a 
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('waitForIdle holds every model run until the interactive loop is quiet', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'fv-idle-'));
+  let busy = true;
+  let waits = 0;
+  const service = new FeatureVisService({
+    cacheRoot: () => root, enabled: () => true, throttleMs: 0, noiseImages: 1,
+    waitForIdle: async () => {
+      waits++;
+      while (busy) await new Promise((r) => setTimeout(r, 10));
+    },
+  });
+  try {
+    const a = fakeModel('c'.repeat(64));
+    service.states([target(a, 5)], settings);
+    await new Promise((r) => setTimeout(r, 300));
+    // Still busy: not one step has run.
+    const held = service.states([target(a, 5)], settings)[0];
+    assert.ok(held.state === 'queued' || (held.state === 'running' && held.progress === 0), `ran while busy: ${JSON.stringify(held)}`);
+    busy = false;
+    await service.idle();
+    assert.equal(service.states([target(a, 5)], settings)[0].state, 'ready');
+    // One wait per model run: the steps plus the final scoring and the noise images.
+    assert.ok(waits >= settings.steps, `waitForIdle was awaited ${waits} times for ${settings.steps} steps`);
+  } finally {
+    service.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
