@@ -4,18 +4,10 @@
  * by construction), extra undeclared keys (stripped), and whole-message junk. Not a test file itself.
  */
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../../core/noise';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core/noise.ts mulberry32) so a failure reproduces from the seed. */
+const rng = mulberry32;
 
 type Rand = () => number;
 const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));

@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePanelMessage, parseSceneMessage, parseSweepResultsMessage } from '../../core/messageGuards';
+import { mulberry32 } from '../../core/noise';
 
-/** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (core/noise.ts mulberry32) so a failure reproduces from the seed. */
+const rng = mulberry32;
 
 function image(width: number, height: number): { width: number; height: number; pixels: Uint8Array } {
   const pixels = new Uint8Array(width * height * 4);
