@@ -235,7 +235,7 @@ const stages = [
       if (!existsSync(join(REPO, 'dist', 'extension.js'))) return missing('dist/extension.js is missing (run the build)');
       if (!existsSync(join(REPO, 'out', 'test', 'suite', 'index.js'))) return missing('out/test/suite/index.js is missing (tsc -p test/tsconfig.json)');
       const { runExtensionTests } = await import('./extensionTests.mjs');
-      const r = await runExtensionTests({ timeoutMs: 5 * MIN });
+      const r = await runExtensionTests({ timeoutMs: 12 * MIN });
       console.log(`extension-host log: ${relative(REPO, join(r.runDir, 'extension-host.log'))}`);
       if (r.passed === null) {
         return { passed: 0, failed: 1, note: r.timedOut ? 'timed out after 5 min' : `no "N passed, N failed" line (exit ${r.exitCode})` };

@@ -12,7 +12,7 @@
  *  - `onDidChange(listener)`: a state changed (at most every `throttleMs`, 500 ms, while a batch runs).
  *  - `cancel()`: drops the queue and stops the running batch; their entries are forgotten, so asking again restarts.
  *  - `idle()`: resolves when nothing is queued or running (tests, bench).
- * Work: a queue in request order; each run takes the first job and every queued job of the same model, tensor and
+ * Work: a queue served newest first; each run takes the newest job and every queued job of the same model, tensor and
  * settings, up to min(settings.batch, the model's maxBatch) neurons, in one batch. Progress goes to `onProgress`
  * (featureVisUi.ts: the status bar item and the window progress).
  * Cache (featureVisCache.ts): `<cacheRoot>/<model sha256, 16 hex>/<key>.png|.json`; no cacheRoot: memory only.
@@ -200,10 +200,12 @@ export class FeatureVisService implements Disposable {
   }
 
   private async runBatch(): Promise<void> {
-    const first = this.queue[0];
+    // Newest first: what was asked for last (the scene being looked at, an explicit request) goes before the backlog
+    // of scenes opened earlier.
+    const first = this.queue[this.queue.length - 1];
     const model = first.target.model;
     const limit = Math.max(1, Math.min(first.settings.batch, model.gradients.maxBatch));
-    const batch = this.queue.filter((j) => j.group === first.group).slice(0, limit);
+    const batch = this.queue.filter((j) => j.group === first.group).slice(-limit);
     for (const job of batch) this.queue.splice(this.queue.indexOf(job), 1);
     const generation = this.generation;
     this.running = batch;
