@@ -20,16 +20,11 @@ import { attackedPng, attackPaths, deltaNpy, deltaPng, writeAtomic, type AttackP
 /** How often at most the running attack writes its delta and refreshes the scene's frame. */
 const LIVE_UPDATE_MS = 300;
 
-export interface AttackRequest {
+/** The PGD options (core/attacks/pgd.ts) plus what to attack and how the result enters the scene. */
+export interface AttackRequest extends PgdOptions {
   modelId: string;
   /** Index into the model's labels (the output index is this + the manifest's labelOffset). */
   targetIndex: number;
-  norm: ThreatModel;
-  epsilon: number;
-  stepSize: number;
-  steps: number;
-  randomStart: boolean;
-  seed: number;
   /** The adversarial step's strength (the scene's existing step's, else 1). */
   strength?: number;
   /** Test hook: behave as if the user cancelled once this many steps are done. */

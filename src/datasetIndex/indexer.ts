@@ -106,11 +106,11 @@ export async function buildIndex(request: IndexRequest): Promise<BuiltIndex> {
   const timings: IndexTimings = { decodeMs: 0, preprocessMs: 0, inferenceMs: 0, reduceMs: 0, totalMs: 0 };
   const reusable = reusableRows(request);
   const rows = new Map<string, Row>();
-  const todo: ScannedImage[] = [];
+  const pending: ScannedImage[] = [];
   for (const image of scan.images) {
     const prev = reusable.get(image.path);
     if (prev && sameFile(prev.image, image) && request.previous) rows.set(image.path, { image: prev.image, stats: rowOf(request.previous, layers, prev.index) });
-    else todo.push(image);
+    else pending.push(image);
   }
   const reused = rows.size;
 
@@ -120,12 +120,12 @@ export async function buildIndex(request: IndexRequest): Promise<BuiltIndex> {
   let done = 0;
   let cancelled = false;
   const computeStart = performance.now();
-  for (let start = 0; start < todo.length; ) {
+  for (let start = 0; start < pending.length; ) {
     if (request.isCancelled?.()) {
       cancelled = true;
       break;
     }
-    const chunk = todo.slice(start, start + batch);
+    const chunk = pending.slice(start, start + batch);
     const ready: { image: ScannedImage; data: Float32Array }[] = [];
     for (const image of chunk) {
       const t0 = performance.now();
@@ -180,7 +180,7 @@ export async function buildIndex(request: IndexRequest): Promise<BuiltIndex> {
     start += chunk.length;
     done += chunk.length;
     const elapsed = performance.now() - computeStart;
-    request.onProgress?.({ done: reused + done, total: scan.images.length, etaMs: (elapsed / done) * (todo.length - done) });
+    request.onProgress?.({ done: reused + done, total: scan.images.length, etaMs: (elapsed / done) * (pending.length - done) });
   }
 
   // Rows in scan order, whichever run computed them.

@@ -27,7 +27,8 @@ const PALETTE: [string, string][] = [
 ];
 const EXTRA = ['#4ec9b0', '#ce9178', '#9cdcfe', '#c586c0', '#dcdcaa', '#808080'];
 
-function colour(i: number): string {
+/** The i-th series colour of a chart: VS Code's chart colours from the theme, then fixed extras. */
+export function seriesColour(i: number): string {
   if (i < PALETTE.length) return themeColor(PALETTE[i][0], PALETTE[i][1]);
   return EXTRA[(i - PALETTE.length) % EXTRA.length];
 }
@@ -108,8 +109,8 @@ export class TrendSection {
     this.chart.data.datasets = data.map((s, i) => ({
       label: s.label,
       data: s.values,
-      borderColor: colour(i),
-      backgroundColor: colour(i),
+      borderColor: seriesColour(i),
+      backgroundColor: seriesColour(i),
       pointRadius: trend.checkpoints.map((c) => (c.current ? 5 : 3)),
       pointStyle: trend.checkpoints.map((c) => (c.current ? 'rectRot' : 'circle')),
       spanGaps: false,

@@ -9,23 +9,12 @@ import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import type { Heatmap, LinePlot } from '../../core/sweepPlots';
 import { VIRIDIS } from '../activations/colormap';
 import { el, themeColor } from '../shared/dom';
+import { seriesColour } from '../shared/trendSection';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, MatrixController, MatrixElement);
 
-const PALETTE: [string, string][] = [
-  ['--vscode-charts-blue', '#3794ff'],
-  ['--vscode-charts-orange', '#d18616'],
-  ['--vscode-charts-green', '#89d185'],
-  ['--vscode-charts-red', '#f14c4c'],
-  ['--vscode-charts-purple', '#b180d7'],
-  ['--vscode-charts-yellow', '#cca700'],
-];
-const EXTRA = ['#4ec9b0', '#ce9178', '#9cdcfe', '#c586c0', '#dcdcaa', '#808080'];
 const GRID = 'rgba(128, 128, 128, 0.15)';
 
-export function seriesColour(i: number): string {
-  return i < PALETTE.length ? themeColor(PALETTE[i][0], PALETTE[i][1]) : EXTRA[(i - PALETTE.length) % EXTRA.length];
-}
 
 /** A value in 0..1 as viridis `rgb()`. */
 export function viridis(t: number): string {
