@@ -47,6 +47,9 @@ export const DEFAULT_USER_SETTINGS = {
   'chat.disableAIFeatures': true,
   'window.restoreWindows': 'none',
   'files.hotExit': 'off',
+  // VS Code for the Web (code-server) saves after 1 s by default; desktop VS Code does not. Tests that check a
+  // document stays dirty until Ctrl+S need the desktop behaviour.
+  'files.autoSave': 'off',
   // The secondary side bar (chat) is empty here and takes a fifth of the width.
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
