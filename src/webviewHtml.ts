@@ -6,14 +6,53 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-export type WebviewName = 'scene' | 'predictions' | 'activations' | 'sweepResults';
+export type WebviewName = 'scene' | 'predictions' | 'activations' | 'sweepResults' | 'inspector';
 
-/** Webview options limited to what the page loads: our bundles, our media, plus `extraRoots` (scene images). */
+/** Webview options limited to what the page loads: our bundles, our media, plus `extraRoots` (a scene's workspace folder). */
 export function webviewOptions(extensionUri: vscode.Uri, extraRoots: readonly vscode.Uri[] = []): vscode.WebviewOptions {
   return {
     enableScripts: true,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media'), ...extraRoots],
   };
+}
+
+/**
+ * What one generated page was given, as set on its webview: recorded for the API's test-only `webviewSecurity`
+ * (test/suite/security.test.ts parses the CSP out of `html` rather than trusting a copy of it).
+ */
+export interface WebviewSecurityRecord {
+  name: WebviewName;
+  /** The page's HTML exactly as returned (the caller sets it as `webview.html`). */
+  html: string;
+  /** `webview.cspSource` when the page was made: VS Code's origin for the webview's own resource URIs. */
+  cspSource: string;
+  /** `webview.options.localResourceRoots` when the page was made, as URI strings. */
+  localResourceRoots: string[];
+  enableScripts: boolean;
+  enableCommandUris: boolean;
+}
+
+/** The newest pages made (bounded: a reload makes a new one). */
+const securityRecords: WebviewSecurityRecord[] = [];
+const MAX_SECURITY_RECORDS = 64;
+
+/** Copies of the newest pages' records, oldest first. */
+export function webviewSecurityRecords(): WebviewSecurityRecord[] {
+  return securityRecords.map((r) => ({ ...r, localResourceRoots: [...r.localResourceRoots] }));
+}
+
+function recordPage(webview: vscode.Webview, name: WebviewName, html: string): void {
+  const { localResourceRoots, enableScripts, enableCommandUris } = webview.options;
+  securityRecords.push({
+    name,
+    html,
+    cspSource: webview.cspSource,
+    localResourceRoots: (localResourceRoots ?? []).map((uri) => uri.toString()),
+    enableScripts: enableScripts === true,
+    // An allow-list of commands counts as enabled.
+    enableCommandUris: enableCommandUris !== undefined && enableCommandUris !== false,
+  });
+  if (securityRecords.length > MAX_SECURITY_RECORDS) securityRecords.splice(0, securityRecords.length - MAX_SECURITY_RECORDS);
 }
 
 function escapeHtml(text: string): string {
@@ -41,7 +80,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
     `connect-src ${source} data: blob:`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
-  return `<!DOCTYPE html>
+  const html = `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="UTF-8">
@@ -55,4 +94,6 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
   <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
+  recordPage(webview, name, html);
+  return html;
 }

@@ -142,30 +142,39 @@ export class ResultsPanel implements vscode.Disposable {
     for (const d of this.panelDisposables.splice(0)) d.dispose();
   }
 
-  private receive(raw: unknown): void {
+  /** Messages from the webview refused at the boundary (each one logged); the API's `rejectedPanelMessages`. */
+  rejectedMessages = 0;
+
+  /**
+   * A message from the webview: checked, then handled, or logged and dropped. Public for the API's test-only
+   * `injectPanelMessage`; returns whether it was accepted.
+   */
+  receive(raw: unknown): boolean {
     const message = parsePanelMessage(raw);
     if (!isAccepted(message)) {
+      this.rejectedMessages++;
       this.log.warn(`${this.kind.title} panel: ignored a message: ${message.error}`);
-      return;
+      return false;
     }
     switch (message.type) {
       case 'ready':
         this.loader?.ready();
         if (this.panel) this.repost(this.panel);
-        return;
+        break;
       case 'checkpointTrend':
       case 'saveCheckpointTrend':
       case 'openImage':
       case 'cancelFeatureVis':
       case 'similarImages':
         void this.onRequest?.(message);
-        return;
+        break;
       case 'painted':
         this.lastPaintedFrame = message.frameId;
         this.timings.painted(this.kind.name, message.frameId, message.receivedAt, message.paintMs);
-        return;
+        break;
       default:
         assertNever(message);
     }
+    return true;
   }
 }

@@ -110,6 +110,11 @@ export class ResultsPanels implements vscode.Disposable {
     this.predictions.show({ preserveFocus: true, reveal });
   }
 
+  /** One of the two panels (the API's test-only message injection reaches its `receive`). */
+  panel(kind: 'predictions' | 'activations'): ResultsPanel {
+    return kind === 'predictions' ? this.predictions : this.activations;
+  }
+
   /** Shows the results of a one-off classification (not a scene frame) in the predictions panel. */
   showClassification(title: string, models: ModelPredictions[], timing: HostTiming): void {
     this.predictions.show({ preserveFocus: true, reveal: true });

@@ -18,7 +18,9 @@ class SceneEditorProvider implements vscode.CustomTextEditorProvider {
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    // The scene's own workspace folder is a root only so that its background image can load.
+    // The scene's own workspace folder (only that one; none for a scene outside the workspace) is a root so that the
+    // files the scene names can load: its object file (with .mtl/.bin/textures beside it), texture and background
+    // images, which sceneResourceFiles.ts has checked to lie inside that folder.
     panel.webview.options = webviewOptions(this.extensionUri, folder ? [folder.uri] : []);
     const loader = new WebviewLoader(panel, () => webviewHtml(panel.webview, this.extensionUri, 'scene', 'Perturber scene'), this.services.log, 'scene editor');
     loader.load();

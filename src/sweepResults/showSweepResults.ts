@@ -42,7 +42,7 @@ class SweepResultsPanel implements SweepResultsHandle {
     onDispose: () => void,
   ) {
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidDispose(() => {
         if (this.timer !== undefined) clearTimeout(this.timer);
         this.disposables.forEach((d) => d.dispose());
@@ -102,11 +102,19 @@ class SweepResultsPanel implements SweepResultsHandle {
     return openConfiguration(run, index);
   }
 
-  private onMessage(raw: unknown): void {
+  /** Messages from the view refused at the boundary (each one logged); the API's `rejectedSweepResultsMessages`. */
+  rejectedMessages = 0;
+
+  /**
+   * A message from the view: checked, then handled, or logged and dropped. Public for the API's test-only
+   * `injectSweepResultsMessage`; returns whether it was accepted.
+   */
+  receive(raw: unknown): boolean {
     const message = parseSweepResultsMessage(raw);
     if (!isAccepted(message)) {
+      this.rejectedMessages++;
       this.log.error(`sweep results view: ignored a message (${message.error})`);
-      return;
+      return false;
     }
     switch (message.type) {
       case 'ready':
@@ -126,6 +134,7 @@ class SweepResultsPanel implements SweepResultsHandle {
       default:
         assertNever(message);
     }
+    return true;
   }
 }
 
@@ -165,8 +174,15 @@ async function pickRun(): Promise<string | undefined> {
   return picked?.folder;
 }
 
-export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): vscode.Disposable {
+/** The registered command, and the view it showed last (for the API's test-only message injection). */
+export interface SweepResultsViews extends vscode.Disposable {
+  /** The view the command created or revealed last, while it is open. */
+  latest(): { receive(raw: unknown): boolean; readonly rejectedMessages: number } | undefined;
+}
+
+export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): SweepResultsViews {
   const panels = new Map<string, SweepResultsPanel>();
+  let latest: SweepResultsPanel | undefined;
   const command = vscode.commands.registerCommand('perturber.showSweepResults', async (raw?: unknown): Promise<SweepResultsHandle | undefined> => {
     try {
       const args = parseArgs(raw);
@@ -175,6 +191,7 @@ export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): vs
       const key = path.resolve(folder);
       const open = panels.get(key);
       if (open) {
+        latest = open;
         open.reveal();
         await open.refresh();
         return open;
@@ -186,8 +203,12 @@ export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): vs
       if (!stat || stat.type !== vscode.FileType.Directory) throw new Error(`${key} is not a folder`);
       const webview = vscode.window.createWebviewPanel(VIEW_TYPE, `Sweep: ${path.basename(key)}`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
       webview.webview.html = webviewHtml(webview.webview, extensionUri, 'sweepResults', `Sweep results: ${path.basename(key)}`);
-      const panel = new SweepResultsPanel(key, webview, log, () => panels.delete(key));
+      const panel: SweepResultsPanel = new SweepResultsPanel(key, webview, log, () => {
+        panels.delete(key);
+        if (latest === panel) latest = undefined;
+      });
       panels.set(key, panel);
+      latest = panel;
       await panel.refresh();
       return panel;
     } catch (error) {
@@ -196,5 +217,5 @@ export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): vs
       return undefined;
     }
   });
-  return command;
+  return { dispose: () => command.dispose(), latest: () => latest };
 }

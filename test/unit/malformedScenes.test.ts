@@ -84,6 +84,19 @@ test('faults of missing files and escaping paths say so', () => {
   }
 });
 
+test('remote URLs for a model, an object file, a texture and a background are each named in a diagnostic', () => {
+  const kinds = new Set<string>();
+  for (const c of CORPUS.filter((x) => x.category === 'remoteUrl')) {
+    const url = /"path": "([a-zA-Z][a-zA-Z0-9+.-]+:[^"]*)"/.exec(c.text)?.[1];
+    assert.ok(url, `${c.name}: no URL in the text`);
+    const named = parseScene(c.text).diagnostics.filter((d) => d.message.includes(`"${url}"`) && /remote loads are not allowed/.test(d.message));
+    assert.ok(named.length >= 1, `${c.name}: no diagnostic names ${url}`);
+    assert.equal(c.text.slice(named[0].offset, named[0].offset + named[0].length), JSON.stringify(url), `${c.name}: the diagnostic marks the URL`);
+    kinds.add(named[0].path.split(/[.[]/)[0]);
+  }
+  assert.deepEqual([...kinds].sort(), ['background', 'material', 'models', 'object']);
+});
+
 test('deep nesting and huge texts are refused with a message saying why', () => {
   for (const c of CORPUS.filter((x) => x.category === 'deepNesting' || x.category === 'hugeArray')) {
     const messages = diagnose(c.text).map((d) => d.message).join(' | ');

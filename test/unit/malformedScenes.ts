@@ -201,6 +201,8 @@ export function malformedScenes(): MalformedScene[] {
   add('remoteUrl', 'model-https', dump(withValue(teapot, 'models', [{ id: 'r', path: 'https://example.com/m.onnx' }])));
   add('remoteUrl', 'object-http', dump(withValue(teapot, 'object', { kind: 'file', path: 'http://example.com/a.glb' })));
   add('remoteUrl', 'background-file-url', dump(withValue(teapot, 'background', { kind: 'image', path: 'file:///etc/bg.png' })));
+  add('remoteUrl', 'texture-https', dump(withValue(teapot, 'material.texture', { kind: 'image', path: 'https://example.com/t.png' })));
+  add('remoteUrl', 'background-https', dump(withValue(teapot, 'background', { kind: 'image', path: 'https://example.com/bg.jpg' })));
 
   // --- perturbation steps with junk.
   add('perturbationJunk', 'unknown-op', dump(withValue(perturb, 'perturbations', [{ op: 'explode' }])));
