@@ -54,6 +54,17 @@ export const DEFAULT_USER_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
+/**
+ * With `trusted: false`: workspace trust on, and the folder opens in restricted mode without the trust dialog.
+ * Measured: with the default `startupPrompt` ('once') the smoke-test driver refuses the dialog ("refused to show
+ * dialog in tests", logged as an error) and the folder stays untrusted too; 'never' just skips it.
+ */
+export const UNTRUSTED_USER_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.emptyWindow': false,
+};
+
 const KEEP_RUNS = 12;
 
 /** A fresh folder .test-runs/<timestamp>-<label>; prunes all but the newest runs. */
@@ -148,7 +159,8 @@ function killGroupsOnExit() {
 /**
  * Starts code-server on 127.0.0.1 and waits for /healthz.
  * @param {{ workspace: string, port?: number, extensionsDir?: string, userSettings?: object, runDir?: string,
- *           label?: string, host?: string, extraArgs?: string[], readyTimeoutMs?: number }} opts
+ *           label?: string, host?: string, extraArgs?: string[], readyTimeoutMs?: number, trusted?: boolean }} opts
+ *   `trusted: false` keeps workspace trust on (no --disable-workspace-trust): the folder opens in restricted mode.
  * @returns {Promise<{ url: string, port: number, pid: number, runDir: string, userDataDir: string,
  *           extensionsDir: string, env: object, logFile: string, stop: () => Promise<void> }>}
  */
@@ -162,9 +174,10 @@ export async function startCodeServer(opts) {
   const extensionsDir = opts.extensionsDir ?? join(runDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
+  const trusted = opts.trusted ?? true;
   writeFileSync(
     join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(opts.userSettings ?? {}) }, null, 2),
+    JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(trusted ? {} : UNTRUSTED_USER_SETTINGS), ...(opts.userSettings ?? {}) }, null, 2),
   );
   const env = codeServerEnv(runDir);
   const logFile = join(runDir, 'code-server.log');
@@ -175,7 +188,7 @@ export async function startCodeServer(opts) {
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trusted ? ['--disable-workspace-trust'] : []),
     '--disable-getting-started-override',
     '--reconnection-grace-time', '5',
     '--vscode-option', 'enable-smoke-test-driver',

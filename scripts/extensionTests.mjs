@@ -25,7 +25,10 @@ function formatLogArgs(args) {
 }
 
 /**
- * @param {{ extensionPath?: string, testsPath?: string, timeoutMs?: number, print?: (line: string) => void }} opts
+ * @param {{ extensionPath?: string, testsPath?: string, timeoutMs?: number, print?: (line: string) => void,
+ *           trusted?: boolean, overlay?: string, label?: string, userSettings?: object }} opts
+ *   `trusted: false`: workspace trust stays on and the folder opens in restricted mode (startCodeServer);
+ *   `overlay`: a folder copied over the samples workspace (e.g. workspace settings that must exist at startup).
  * @returns {Promise<{ exitCode: number | null, passed: number | null, failed: number | null, timedOut: boolean, runDir: string, log: string[] }>}
  */
 export async function runExtensionTests(opts = {}) {
@@ -33,14 +36,15 @@ export async function runExtensionTests(opts = {}) {
   const testsPath = opts.testsPath ?? join(REPO, 'out', 'test', 'suite', 'index.js');
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const print = opts.print ?? ((line) => console.log(line));
-  const runDir = newRunDir('extension-tests');
+  const runDir = newRunDir(opts.label ?? 'extension-tests');
   const workspace = copySamples(runDir);
+  if (opts.overlay) cpSync(opts.overlay, workspace, { recursive: true });
   const log = [];
   let server;
   let browser;
   let timer;
   try {
-    server = await startCodeServer({ workspace, runDir });
+    server = await startCodeServer({ workspace, runDir, trusted: opts.trusted ?? true, userSettings: opts.userSettings });
     print(`code-server ${server.url} (pid ${server.pid}, run folder ${runDir})`);
     browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

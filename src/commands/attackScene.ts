@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { ThreatModel } from '../../core/attacks/pgd';
 import { readAttackConfig } from '../config';
 import { errorMessage, type Log } from '../log';
+import { requireLoadableModels, showUserError } from '../trust';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { SceneSession } from '../sceneEditor/sceneSession';
 import { attackableModel, runAttack, type AttackRequest, type AttackSummary } from './attackRun';
@@ -206,7 +207,8 @@ export function registerAttackScene(registry: SceneRegistry, log: Log): vscode.D
       const args = raw === undefined ? undefined : parseAttackArgs(raw);
       const scene = registry.active;
       if (!(scene instanceof SceneSession)) fail('open a scene (*.perturber.json) in the scene editor first');
-      if (!vscode.workspace.isTrusted) fail('the workspace is not trusted, so its model files are not loaded; trust it to attack a scene');
+      // Restricted mode: the scene's built-in models can be attacked; a workspace model is refused, saying why.
+      requireLoadableModels(scene.models.frameModels(), args?.model !== undefined ? [args.model] : undefined);
       if (running.has(scene)) fail('an attack is already running on this scene');
       const request = await buildRequest(scene, args);
       if (!request) return undefined;
@@ -230,7 +232,7 @@ export function registerAttackScene(registry: SceneRegistry, log: Log): vscode.D
     } catch (error) {
       const text = `Attack Scene: ${errorMessage(error)}`;
       log.error(text);
-      void vscode.window.showErrorMessage(`Perturber: ${text}`);
+      showUserError(`Perturber: ${text}`);
       if (raw !== undefined) throw new Error(text);
       return undefined;
     }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../log';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
+import { requireLoadableModels, showUserError } from '../trust';
 
 function activeScene(registry: SceneRegistry) {
   const scene = registry.active;
@@ -16,6 +17,7 @@ function activeScene(registry: SceneRegistry) {
 /** Turns the trend view of the active scene on for `modelId`, or off (null); throws a user-facing Error. */
 export function setCheckpointTrend(registry: SceneRegistry, modelId: string | null): string | null {
   const scene = activeScene(registry);
+  if (modelId !== null) requireLoadableModels(scene.models.frameModels(), [modelId]);
   scene.trends.select(modelId);
   return scene.trends.selected;
 }
@@ -39,6 +41,8 @@ async function showCommand(registry: SceneRegistry, showPanels: () => void, mode
     if (scene.trends.selected !== null) target = null;
     else {
       const families = scene.models.familyModels();
+      // A model held back in restricted mode may be the family: say so rather than "no family".
+      if (families.length === 0) requireLoadableModels(scene.models.frameModels(), scene.models.frameModels().map((m) => m.id));
       if (families.length === 0) throw new Error('no model of this scene is a checkpoint family (its manifest lists no "checkpoints")');
       target =
         families.length === 1
@@ -57,7 +61,7 @@ async function showCommand(registry: SceneRegistry, showPanels: () => void, mode
 
 export function registerCheckpointTrendCommands(registry: SceneRegistry, showPanels: () => void): vscode.Disposable[] {
   const report = (error: unknown): never => {
-    void vscode.window.showErrorMessage(`Perturber: ${errorMessage(error)}`);
+    showUserError(`Perturber: ${errorMessage(error)}`);
     throw error;
   };
   return [

@@ -12,6 +12,7 @@ import type { Classification, Classifier } from '../inference/classifier';
 import { errorMessage, type Log } from '../log';
 import type { ResultsPanels } from '../panels/resultsPanels';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
+import { requireLoadableModels, showUserError } from '../trust';
 
 export interface ClassifyServices {
   classifier: Classifier;
@@ -41,6 +42,7 @@ async function classifyWithScene(services: ClassifyServices, image: FrameImage, 
   if (!scene) throw new Error('Open a scene (or pass a model) to classify an image');
   const entries = scene.models.frameModels();
   if (entries.length === 0) throw new Error('The active scene has no models; add one with "Perturber: Add Model"');
+  requireLoadableModels(entries);
   const out: Classification[] = [];
   for (const entry of entries) {
     if (!entry.model) {
@@ -92,7 +94,7 @@ export function registerClassifyImage(services: ClassifyServices): vscode.Dispos
         services.log.error(message);
         // Programmatic callers (tests, other extensions) get the rejection; people get a notification.
         if (given) throw new Error(message);
-        void vscode.window.showErrorMessage(message);
+        showUserError(message);
         return undefined;
       }
     },

@@ -12,6 +12,7 @@ import { alreadyInstalled, installModel, onnxPathFor, type InstallResult } from 
 import { DownloadCancelled } from '../download/verifiedDownload';
 import { errorMessage, type Log } from '../log';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
+import { requireTrust, showUserError } from '../trust';
 
 export interface DownloadModelServices {
   extensionUri: vscode.Uri;
@@ -156,6 +157,7 @@ function report(services: DownloadModelServices, entry: CatalogEntry, result: In
 }
 
 async function downloadModel(services: DownloadModelServices, entryArg: unknown, options: DownloadModelOptions): Promise<InstallResult | undefined> {
+  requireTrust('Downloading a model', 'it would be saved as a model file, and those are not loaded in an untrusted workspace');
   const test = options.testEntry !== undefined;
   let entry: CatalogEntry | undefined;
   if (test) entry = options.testEntry;
@@ -190,7 +192,7 @@ export function registerDownloadModel(services: DownloadModelServices): vscode.D
       else services.log.error(message);
       if (typeof entryArg === 'string' || options?.testEntry) throw new Error(message);
       if (cancelled) void vscode.window.showInformationMessage(message);
-      else void vscode.window.showErrorMessage(message);
+      else showUserError(message);
       return undefined;
     }
   });

@@ -17,6 +17,7 @@ import { readConfig } from '../config';
 import { rankLayer } from '../inference/explain';
 import { findLayer, type LoadedModel } from '../inference/loadModel';
 import { errorMessage, type Log } from '../log';
+import { requireLoadableModels, showUserError } from '../trust';
 import type { OpenScene, SceneRegistry } from '../sceneEditor/sceneRegistry';
 
 export interface RelevantNeuronsArgs {
@@ -173,6 +174,7 @@ export async function findRelevantNeurons(registry: SceneRegistry, rawArgs: unkn
   const ask = args === undefined;
   const scene = registry.active;
   if (!scene) throw new Error('open a scene (*.perturber.json) in the scene editor first');
+  requireLoadableModels(scene.models.frameModels(), args?.model !== undefined ? [args.model] : undefined);
   const { id, model } = await pickModel(scene, args?.model, ask);
   const { width, height } = model.manifest.input;
   const input = scene.lastModelInput();
@@ -214,7 +216,7 @@ export function registerRelevantNeurons(registry: SceneRegistry, log: Log): vsco
       log.error(message);
       // Called with arguments (tests, other extensions): the caller gets the error; from the palette, the user does.
       if (rawArgs !== undefined) throw new Error(message);
-      void vscode.window.showErrorMessage(message);
+      showUserError(message);
       return undefined;
     }
   });

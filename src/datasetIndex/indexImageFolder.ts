@@ -15,6 +15,7 @@ import type { LayerInfo } from '../../core/manifestTypes';
 import type { WatchedLayer } from '../../core/sceneTypes';
 import { findLayer, type LoadedModel } from '../inference/loadModel';
 import { errorMessage, type Log } from '../log';
+import { requireLoadableModels, showUserError } from '../trust';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { DatasetIndexService } from './datasetIndexService';
 import { isInside } from './imageScan';
@@ -132,6 +133,7 @@ export async function indexImageFolder(registry: SceneRegistry, service: Dataset
   const ask = args === undefined;
   const scene = registry.active;
   if (!scene) throw new Error('open a scene (*.perturber.json) in the scene editor first: its models index the folder');
+  requireLoadableModels(scene.models.frameModels(), args?.models);
   const loaded = scene.models.frameModels().filter((m): m is typeof m & { model: LoadedModel } => m.model !== undefined);
   if (loaded.length === 0) throw new Error('no model of the active scene is loaded yet');
   const target = resolveFolder(args?.folder ?? (await pickFolder()).fsPath);
@@ -228,7 +230,7 @@ export function registerIndexImageFolder(registry: SceneRegistry, service: Datas
       const message = `Index image folder: ${errorMessage(error)}`;
       log.error(message);
       if (rawArgs !== undefined) throw new Error(message);
-      void vscode.window.showErrorMessage(message);
+      showUserError(message);
       return undefined;
     }
   });

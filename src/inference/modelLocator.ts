@@ -7,10 +7,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
+import { untrustedModelMessage } from '../trust';
 import type { ModelFiles } from './loadModel';
 import { absoluteSearchPaths, findInSearchPaths, isInsideAny, manifestPathFor, resolveModelPath } from './modelPaths';
-
-const UNTRUSTED = 'model files are not loaded in untrusted workspaces (built-in models are); trust the workspace to load';
 
 async function isFile(p: string): Promise<boolean> {
   try {
@@ -56,15 +55,15 @@ export class ModelLocator {
       resolved = (await findInSearchPaths(ref, searchPaths, isFile)) ?? resolved;
     }
     if (!resolved.ok) throw new Error(resolved.message);
-    if (!resolved.builtin && !vscode.workspace.isTrusted) throw new Error(`${UNTRUSTED} "${ref}"`);
+    if (!resolved.builtin && !vscode.workspace.isTrusted) throw new Error(untrustedModelMessage(ref));
     await this.checkRealPath(resolved.onnxPath, ref, resolved.builtin ? [this.builtinDir] : [...roots, this.builtinDir]);
     return { onnxPath: resolved.onnxPath, manifestPath: resolved.manifestPath, allowedRoots: roots };
   }
 
   /**
    * A model the user named directly (a file dialog, a command or API argument): `builtin:NAME`, an absolute path,
-   * or a path relative to the first workspace folder. Any folder is allowed since the user chose the file, but
-   * never in an untrusted workspace.
+   * or a path relative to the first workspace folder. Any folder is allowed since the user chose the file; in an
+   * untrusted workspace only the extension's own `models/` folder.
    */
   async locateExplicit(ref: string): Promise<ModelFiles> {
     const trimmed = ref.trim();
@@ -73,9 +72,12 @@ export class ModelLocator {
       if (!resolved.ok) throw new Error(resolved.message);
       return { onnxPath: resolved.onnxPath, manifestPath: resolved.manifestPath, allowedRoots: [] };
     }
-    if (!vscode.workspace.isTrusted) throw new Error(`${UNTRUSTED} "${ref}"`);
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
     const onnxPath = path.resolve(base, trimmed);
+    // A built-in model named by its file (the inspector, a file dialog) is still built-in, links included.
+    if (!vscode.workspace.isTrusted && !(isInsideAny(await realpathOrSelf(onnxPath), [await realpathOrSelf(this.builtinDir)]))) {
+      throw new Error(untrustedModelMessage(ref));
+    }
     if (!/\.onnx$/i.test(onnxPath)) throw new Error(`"${ref}" is not an .onnx file`);
     return { onnxPath, manifestPath: manifestPathFor(onnxPath), allowedRoots: [path.dirname(onnxPath)] };
   }

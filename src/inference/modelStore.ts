@@ -63,9 +63,13 @@ export class ModelStore implements vscode.Disposable {
 
   constructor(private readonly options: ModelStoreOptions) {}
 
+  /** Every .onnx file this store was asked to load (the API's `trustReport`: restricted mode loads none of the workspace's). */
+  readonly requested = new Set<string>();
+
   /** Loads (or reuses) the model; throws an Error with a user-facing message when it cannot be loaded. */
   async acquire(files: ModelFiles): Promise<ModelLease> {
     if (this.disposed) throw new Error('the extension is shutting down');
+    this.requested.add(files.onnxPath);
     const stamp = [
       await fileStamp(files.onnxPath, false),
       await fileStamp(files.manifestPath, true),

@@ -11,6 +11,7 @@ import { errorMessage, type Log } from '../log';
 import { SCENE_EDITOR_VIEW_TYPE } from '../sceneEditor/sceneEditorProvider';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { SceneSession } from '../sceneEditor/sceneSession';
+import { showUserError } from '../trust';
 import { runSweep, type SweepSummary } from './runner';
 
 interface SweepArgs {
@@ -109,7 +110,7 @@ export function registerRunSweep(registry: SceneRegistry, log: Log): vscode.Disp
       return summary;
     } catch (error) {
       log.error(`Run Sweep: ${errorMessage(error)}`);
-      void vscode.window.showErrorMessage(`Run Sweep: ${errorMessage(error)}`);
+      showUserError(`Run Sweep: ${errorMessage(error)}`);
       return undefined;
     } finally {
       if (key) running.delete(key);

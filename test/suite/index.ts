@@ -8,11 +8,16 @@ import * as path from 'path';
 import Mocha from 'mocha';
 
 export function run(): Promise<void> {
+  return runSuite(__dirname);
+}
+
+/** Runs every `*.test.js` in `dir` (test/suite-untrusted/index.ts runs its own folder the same way). */
+export function runSuite(dir: string): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 120_000, slow: 10_000 });
   const grep = process.env.PERTURBER_TEST_GREP;
   if (grep) mocha.grep(grep);
-  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) {
-    mocha.addFile(path.join(__dirname, file));
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort()) {
+    mocha.addFile(path.join(dir, file));
   }
   return new Promise((resolve, reject) => {
     try {
