@@ -13,6 +13,8 @@ export interface Log {
 export class OutputLog implements Log, vscode.Disposable {
   // A LogOutputChannel timestamps lines and lets the user pick the level in the Output view.
   private readonly channel = vscode.window.createOutputChannel('Perturber', { log: true });
+  /** The newest error lines, for `errorsLogged`. */
+  private readonly errors: string[] = [];
 
   info(message: string): void {
     this.channel.info(message);
@@ -24,6 +26,13 @@ export class OutputLog implements Log, vscode.Disposable {
 
   error(message: string): void {
     this.channel.error(message);
+    this.errors.push(message);
+    if (this.errors.length > 200) this.errors.shift();
+  }
+
+  /** The newest error lines (at most 200), oldest first: the API's test-only `errorsLogged`. */
+  errorsLogged(): string[] {
+    return [...this.errors];
   }
 
   dispose(): void {

@@ -38,14 +38,28 @@ export class SceneRegistry implements vscode.Disposable {
   private readonly activeChanged = new vscode.EventEmitter<OpenScene | undefined>();
   private readonly stateChanged = new vscode.EventEmitter<OpenScene>();
   private readonly trendsChanged = new vscode.EventEmitter<OpenScene>();
-  /** The most recent results of any scene, kept after its editor closes (for the API). */
-  private latest: FrameResults | undefined;
+  /**
+   * The most recent results of any scene and its file, kept after its editor closes (for the API) unless that file
+   * is gone (deleted or renamed away): results of a scene that no longer exists are not reported.
+   */
+  private latest: { results: FrameResults; uri: vscode.Uri } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
 
   readonly onDidChangeActive = this.activeChanged.event;
   /** A scene has new results or a new reason for having none. */
   readonly onDidChangePanelState = this.stateChanged.event;
   /** A scene's "Show along checkpoints" view was turned on or off, or has a new result. */
   readonly onDidChangeTrend = this.trendsChanged.event;
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.perturber.json', true, true, false);
+    this.disposables.push(
+      watcher,
+      watcher.onDidDelete((uri) => void this.forgetIfGone(uri)),
+      vscode.workspace.onDidDeleteFiles(({ files }) => files.forEach((uri) => void this.forgetIfGone(uri))),
+      vscode.workspace.onDidRenameFiles(({ files }) => files.forEach(({ oldUri }) => void this.forgetIfGone(oldUri))),
+    );
+  }
 
   get active(): OpenScene | undefined {
     return this.scenes[this.scenes.length - 1];
@@ -64,6 +78,7 @@ export class SceneRegistry implements vscode.Disposable {
       const wasActive = index === this.scenes.length - 1;
       this.scenes.splice(index, 1);
       if (wasActive) this.activeChanged.fire(this.active);
+      void this.forgetIfGone(scene.document.uri);
     });
   }
 
@@ -79,7 +94,7 @@ export class SceneRegistry implements vscode.Disposable {
   /** Called by a scene when its panel state changed. */
   panelStateChanged(scene: OpenScene): void {
     const state = scene.panelState();
-    if (state.kind === 'results') this.latest = state.results;
+    if (state.kind === 'results') this.latest = { results: state.results, uri: scene.document.uri };
     this.stateChanged.fire(scene);
   }
 
@@ -90,10 +105,22 @@ export class SceneRegistry implements vscode.Disposable {
 
   /** The active scene's latest results, else the latest of any scene. */
   latestResults(): FrameResults | undefined {
-    return this.active?.lastResults ?? this.latest;
+    return this.active?.lastResults ?? this.latest?.results;
+  }
+
+  /** Drops the kept results of `uri`'s scene when no editor shows it and the file does not exist (any more). */
+  private async forgetIfGone(uri: vscode.Uri): Promise<void> {
+    const key = uri.toString();
+    if (this.latest?.uri.toString() !== key || this.scenes.some((s) => s.document.uri.toString() === key)) return;
+    const exists = await vscode.workspace.fs.stat(uri).then(
+      () => true,
+      () => false,
+    );
+    if (!exists && this.latest?.uri.toString() === key && !this.scenes.some((s) => s.document.uri.toString() === key)) this.latest = undefined;
   }
 
   dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
     this.activeChanged.dispose();
     this.stateChanged.dispose();
     this.trendsChanged.dispose();

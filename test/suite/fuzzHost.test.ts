@@ -166,12 +166,16 @@ suite('host: fuzzed webview messages and a slider storm', () => {
     // the figures above are the measurement).
     assert.ok(heapAfter - heapBefore < 256 * 2 ** 20, `heap grew by ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MB`);
 
-    // A fresh run of the final scene: a new editor on the same file gives the same predictions.
+    // A fresh run of the final scene: saved (closing a dirty editor in a test run answers "Don't Save", which would
+    // make the fresh run the scene before the storm), then a new editor on the same file.
+    assert.ok(await document.save(), 'the stormed scene is saved');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     api.clearLoopTimings();
     await vscode.commands.executeCommand('vscode.openWith', uri, 'perturber.sceneEditor', vscode.ViewColumn.One);
     await waitFor('the reopened editor\'s first frame', () => api.loopTimings().length > 0 && allModels(api), 120_000);
     const fresh = api.lastResults()!;
+    const reopened = await vscode.workspace.openTextDocument(uri);
+    assert.strictEqual(parseScene(reopened.getText()).scene?.camera.azimuth, azimuth, 'the fresh run is of the final scene');
     let maxDiff = 0;
     for (const id of MODELS) {
       const a = final.predictions.find((p) => p.id === id)!.top;
