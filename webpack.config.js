@@ -66,6 +66,7 @@ function webviewConfig(mode) {
       predictions: './webview/predictions/main.ts',
       activations: './webview/activations/main.ts',
       sweepResults: './webview/sweepResults/main.ts',
+      inspector: './webview/inspector/main.ts',
     },
     output: {
       path: path.resolve(__dirname, 'dist', 'webview'),

@@ -109,7 +109,7 @@ export function graphOf(model: onnx.ModelProto): DecodedGraph {
 }
 
 /** Decodes and sanity-checks a model; every failure becomes an OnnxFormatError with a sentence a user can act on. */
-function decodeModel(bytes: Uint8Array): onnx.ModelProto {
+export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
   if (bytes.length === 0) throw new OnnxFormatError('the file is empty, not an ONNX model');
   let model: onnx.ModelProto;
   try {
@@ -132,7 +132,11 @@ function decodeModel(bytes: Uint8Array): onnx.ModelProto {
 
 /** What a model takes and returns, and what it is made of. */
 export function inspectModel(bytes: Uint8Array): OnnxModelInfo {
-  const model = decodeModel(bytes);
+  return inspectDecoded(decodeModel(bytes));
+}
+
+/** `inspectModel` of a model decoded already (one decode for callers that read more of the graph). */
+export function inspectDecoded(model: onnx.ModelProto): OnnxModelInfo {
   const graph = graphOf(model);
   const initializers = new Set(graph.initializer.map((t) => t.name));
   const opCounts: Record<string, number> = {};

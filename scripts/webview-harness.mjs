@@ -19,7 +19,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const WEBVIEWS = ['scene', 'predictions', 'activations', 'sweepResults'];
+export const WEBVIEWS = ['scene', 'predictions', 'activations', 'sweepResults', 'inspector'];
 
 const TYPES = {
   '.js': 'text/javascript; charset=utf-8',

@@ -14,6 +14,7 @@ import type { ModelLocator } from '../inference/modelLocator';
 import { scenePathFor } from '../inference/modelPaths';
 import type { ModelStore } from '../inference/modelStore';
 import { errorMessage, type Log } from '../log';
+import { showUserError } from '../trust';
 import type { OpenScene, SceneRegistry } from '../sceneEditor/sceneRegistry';
 import { writeProposedManifest } from './proposedManifest';
 import { uniqueModelId, watchFor } from './sceneTemplates';
@@ -62,23 +63,36 @@ async function appendModel(scene: OpenScene, model: SceneModel): Promise<void> {
 async function addModel(services: AddModelServices, modelArg: unknown, layersArg: unknown): Promise<SceneModel | undefined> {
   const scene = services.registry.active;
   if (!scene) throw new Error('open a scene in the scene editor first');
-  const current = scene.scene();
-  if (!current) throw new Error('the scene has errors; fix them before adding a model');
-  if (current.models.length >= 8) throw new Error('a scene holds at most 8 models');
-  const sceneDir = path.dirname(scene.document.uri.fsPath);
-
   let onnxPath: string;
   if (modelArg instanceof vscode.Uri) onnxPath = modelArg.fsPath;
   else {
+    checkRoom(scene);
     const picked = await vscode.window.showOpenDialog({
       title: 'Add Model to Scene',
       canSelectMany: false,
       filters: { 'ONNX models': ['onnx'] },
-      defaultUri: vscode.Uri.file(sceneDir),
+      defaultUri: vscode.Uri.file(path.dirname(scene.document.uri.fsPath)),
     });
     if (!picked?.[0]) return undefined;
     onnxPath = picked[0].fsPath;
   }
+  return addModelToScene(services, scene, onnxPath, layersArg);
+}
+
+function checkRoom(scene: OpenScene): void {
+  const current = scene.scene();
+  if (!current) throw new Error('the scene has errors; fix them before adding a model');
+  if (current.models.length >= 8) throw new Error('a scene holds at most 8 models');
+}
+
+/**
+ * Adds the model at `onnxPath` to `scene` (also the model inspector's "Add to scene"): writes its proposed manifest
+ * when it has none, takes the layers named in `layersArg` (aliases or tensors) or asks for them, and appends the
+ * model as one undoable edit. Resolves to the added entry, or undefined when the user cancelled.
+ */
+export async function addModelToScene(services: AddModelServices, scene: OpenScene, onnxPath: string, layersArg: unknown): Promise<SceneModel | undefined> {
+  checkRoom(scene);
+  const sceneDir = path.dirname(scene.document.uri.fsPath);
 
   // Refuse up front what the scene could not load (outside the workspace, untrusted), with the same message.
   const ref = scenePathFor(onnxPath, sceneDir, services.locator.builtinDir);
@@ -100,6 +114,9 @@ async function addModel(services: AddModelServices, modelArg: unknown, layersArg
   } finally {
     lease.release();
   }
+  // The scene may have changed while the user picked layers: the id is made unique against the scene as it is now.
+  const current = scene.scene();
+  if (!current) throw new Error('the scene has errors; fix them before adding a model');
   const model: SceneModel = { id: uniqueModelId(path.basename(onnxPath), current), path: ref, watch: watchFor(watched) };
   await appendModel(scene, model);
   return model;
@@ -113,7 +130,7 @@ export function registerAddModel(services: AddModelServices): vscode.Disposable 
       const message = `Add Model: ${errorMessage(error)}`;
       services.log.error(message);
       if (modelArg instanceof vscode.Uri) throw new Error(message);
-      void vscode.window.showErrorMessage(message);
+      showUserError(message);
       return undefined;
     }
   });
