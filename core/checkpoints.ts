@@ -81,8 +81,9 @@ export function stopIndex(stops: readonly CheckpointStop[], checkpoint: number |
 }
 
 /** Human text for a bad `checkpoint` index, or undefined when it is valid for a family of `count` checkpoints. */
-export function checkpointIndexProblem(checkpoint: number | null | undefined, count: number, manifestName: string): string | undefined {
+export function checkpointIndexProblem(checkpoint: number | null | undefined, count: number, manifestName: string, pattern?: string): string | undefined {
   if (checkpoint === null || checkpoint === undefined) return undefined;
+  if (count === 0 && pattern !== undefined) return `checkpoint ${checkpoint}: no file matches the checkpoint pattern "${pattern}" of ${manifestName} yet`;
   if (count === 0) return `checkpoint ${checkpoint}: ${manifestName} lists no checkpoints (remove "checkpoint" or add "checkpoints" to the manifest)`;
   if (checkpoint >= count) {
     return `checkpoint ${checkpoint} is beyond the checkpoint family of ${manifestName} (${count} checkpoint${count === 1 ? '' : 's'}: 0..${count - 1})`;

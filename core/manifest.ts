@@ -5,7 +5,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from '../schemas/model.schema.json';
-import { checkpointPathProblem } from './checkpoints';
+import { describePathProblem, manifestPathProblems } from './checkpointPattern';
 import { proposeLayerNames, withLayerNames, type LayerNaming } from './layerNames';
 import type { ModelManifest } from './manifestTypes';
 import type { LayerCandidate, OnnxModelInfo, OnnxTensorInfo } from './onnxGraph';
@@ -33,6 +33,24 @@ function describe(error: ErrorObject): string {
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 
+const CHECKPOINT_BRANCH = /^#\/properties\/checkpoints\/oneOf\/(\d+)\//;
+
+/**
+ * `checkpoints` is a list, a pattern string or a pattern object (oneOf): keep only the complaints of the branch of
+ * the value's own type, or one line when its type fits none.
+ */
+function checkpointErrors(errors: ErrorObject[], value: unknown): ErrorObject[] {
+  const c: unknown = typeof value === 'object' && value !== null ? (value as { checkpoints?: unknown }).checkpoints : undefined;
+  const branch = Array.isArray(c) ? 0 : typeof c === 'string' ? 1 : typeof c === 'object' && c !== null ? 2 : -1;
+  return errors.flatMap((e) => {
+    const m = CHECKPOINT_BRANCH.exec(e.schemaPath);
+    if (m) return Number(m[1]) === branch ? [e] : [];
+    if (e.instancePath !== '/checkpoints' || e.keyword !== 'oneOf') return [e];
+    if (branch >= 0) return [];
+    return [{ ...e, message: 'must be a list of checkpoints, a file pattern, or {"pattern": ...}' }];
+  });
+}
+
 /**
  * Parses and validates a manifest. On success the manifest comes back with every default filled in; on failure
  * it is null and `errors` holds one readable line per problem (JSON path, then what is wrong).
@@ -47,16 +65,15 @@ export function parseManifest(text: string): { manifest: ModelManifest | null; e
   const { ok, errors } = validate(value);
   if (!ok) {
     // oneOf failures repeat each branch's complaint; the summary line is enough.
-    const lines = errors.filter((e) => !/\/labels$/.test(e.instancePath) || e.keyword === 'oneOf').map(describe);
+    const kept = errors.filter((e) => !/\/labels$/.test(e.instancePath) || e.keyword === 'oneOf');
+    const lines = checkpointErrors(kept, value).map(describe);
     return { manifest: null, errors: [...new Set(lines)] };
   }
   // The schema mirrors ModelManifest field for field, and validation (with defaults) has just established it.
   const manifest = value as ModelManifest;
-  // What the schema cannot say: checkpoint files stay inside the manifest's folder (the host checks they exist).
-  const pathErrors = (manifest.checkpoints ?? []).flatMap((c, i) => {
-    const problem = checkpointPathProblem(c.path);
-    return problem === undefined ? [] : [`/checkpoints/${i}/path "${c.path}" ${problem}`];
-  });
+  // What the schema cannot say: checkpoint files and patterns stay inside the manifest's folder (the host checks
+  // that files exist and that links do not lead out).
+  const pathErrors = manifestPathProblems(manifest).map(describePathProblem);
   if (pathErrors.length > 0) return { manifest: null, errors: pathErrors };
   return { manifest, errors: [] };
 }

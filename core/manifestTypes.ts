@@ -29,6 +29,16 @@ export interface CheckpointSpec {
   step?: number;
 }
 
+/**
+ * A checkpoint family that follows a folder: every .onnx file matching `pattern` (relative to the manifest; `*` and
+ * `?` within a path segment), in natural order; files that appear or go later update the family.
+ */
+export interface CheckpointPattern {
+  pattern: string;
+  /** Label template: `{step}` the last number the wildcards matched, `{name}` the file name without .onnx. */
+  label?: string;
+}
+
 export interface ModelManifest {
   version: number;
   displayName: string;
@@ -41,10 +51,11 @@ export interface ModelManifest {
   /** Human layer names -> graph tensor names. */
   layerAliases: Record<string, string>;
   /**
-   * Optional checkpoint family, in training order (the manifest's own .onnx is usually the last one). The scene
-   * picks one with `models[].checkpoint`; the panels can plot predictions and activations along the family.
+   * Optional checkpoint family, in training order (the manifest's own .onnx is usually the last one): a list, or a
+   * file pattern (a string is the short form of `{ pattern }`). The scene picks one with `models[].checkpoint`; the
+   * panels can plot predictions and activations along the family.
    */
-  checkpoints?: CheckpointSpec[];
+  checkpoints?: CheckpointSpec[] | string | CheckpointPattern;
 }
 
 /** A layer found in the graph whose output can be watched. */

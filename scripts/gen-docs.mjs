@@ -64,9 +64,10 @@ function schemaRows(schema, prefix, rows) {
   for (const [name, s] of Object.entries(schema.properties ?? {})) {
     if (name === '$schema' || Object.keys(s).length === 0) continue;
     const p = prefix ? `${prefix}.${name}` : name;
-    const nested = s.properties || branchesOf(s).some((b) => b.properties);
+    const nested = s.properties || branchesOf(s).some((b) => b.properties || b.items?.properties);
     if (nested) {
-      rows.push(`| \`${p}\` | object | | ${cell(s.description ?? '')} |`);
+      const listForm = branchesOf(s).some((b) => b.items?.properties);
+      rows.push(`| \`${p}\` | ${listForm ? typeOf(s) : 'object'} | | ${cell(s.description ?? '')} |`);
       schemaRows(s, p, rows);
     } else if (s.type === 'array' && s.items?.properties) {
       rows.push(`| \`${p}\` | array | ${s.default !== undefined ? code(s.default) : ''} | ${cell(s.description ?? '')} |`);
@@ -77,7 +78,11 @@ function schemaRows(schema, prefix, rows) {
       rows.push(`| \`${p}\`${required} | ${typeOf(s)} | ${def} | ${cell(s.description ?? '')} |`);
     }
   }
-  for (const b of branchesOf(schema)) if (b.properties) schemaRows(b, prefix, rows);
+  for (const b of branchesOf(schema)) {
+    if (b.properties) schemaRows(b, prefix, rows);
+    // A union with a list form (a manifest's `checkpoints`): the list's entries as `prefix[].field`.
+    else if (b.type === 'array' && b.items?.properties) schemaRows(b.items, `${prefix}[]`, rows);
+  }
   return rows;
 }
 

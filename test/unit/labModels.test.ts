@@ -53,12 +53,13 @@ test('the lab manifests parse and list 64 px [0,1] inputs, the 10 classes, the b
       assert.equal(m.checkpoints, undefined);
       continue;
     }
-    assert.ok(m.checkpoints && m.checkpoints.length >= 6, `${variant}: at least 6 checkpoints`);
-    const steps = m.checkpoints.map((c) => c.step ?? -1);
+    const list = Array.isArray(m.checkpoints) ? m.checkpoints : [];
+    assert.ok(list.length >= 6, `${variant}: at least 6 checkpoints, listed`);
+    const steps = list.map((c) => c.step ?? -1);
     assert.deepEqual(steps, [...steps].sort((a, b) => a - b), `${variant}: checkpoints in training order`);
-    assert.equal(m.checkpoints[m.checkpoints.length - 1].path, `${variant}.onnx`, 'the last checkpoint is the model itself');
-    for (const c of m.checkpoints) assert.ok(existsSync(path.join(DIR, c.path)), `${variant}: ${c.path} exists`);
-    if (variant === 'adversarial') assert.equal(m.checkpoints[0].path, 'standard.onnx', 'the fine-tuning starts from standard');
+    assert.equal(list[list.length - 1].path, `${variant}.onnx`, 'the last checkpoint is the model itself');
+    for (const c of list) assert.ok(existsSync(path.join(DIR, c.path)), `${variant}: ${c.path} exists`);
+    if (variant === 'adversarial') assert.equal(list[0].path, 'standard.onnx', 'the fine-tuning starts from standard');
   }
 });
 
