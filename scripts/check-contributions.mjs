@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Checks package.json against the source: every contributed command is registered in src/ and every registered
 // command is contributed; every setting read in src/config.ts is declared under contributes.configuration and
-// every declared setting is read. Also checks that menus name contributed commands. Exit 1 listing problems.
+// every declared setting is read. Also checks that menus name contributed commands, and that README's table "In an
+// untrusted workspace" has exactly one row per contributed command. Exit 1 listing problems.
 //
 //   node scripts/check-contributions.mjs
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +57,54 @@ for (const [menu, items] of Object.entries(contributes.menus ?? {})) {
   }
 }
 
+// ---------------------------------------------------------------- workspace trust
+// README "In an untrusted workspace": one row per contributed command, none for a command that is not contributed.
+{
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n### In an untrusted workspace\n');
+  const body = start < 0 ? '' : readme.slice(start + 1).split('\n').slice(1).join('\n');
+  const end = body.search(/^#/m);
+  const table = end < 0 ? body : body.slice(0, end);
+  const rows = [...table.matchAll(/^\| `(perturber\.[\w.-]+)` \|\s*\S/gm)].map((m) => m[1]);
+  if (!table) problems.push('README.md has no "### In an untrusted workspace" table');
+  for (const id of contributed) if (!rows.includes(id)) problems.push(`README "In an untrusted workspace" has no row for ${id}`);
+  for (const id of rows) if (!contributed.has(id)) problems.push(`README "In an untrusted workspace" has a row for ${id}, which is not contributed`);
+  for (const id of new Set(rows.filter((id, i) => rows.indexOf(id) !== i))) problems.push(`README "In an untrusted workspace" has two rows for ${id}`);
+}
+
 // ---------------------------------------------------------------- settings
+// Walkthrough steps: every command link names a contributed command with JSON arguments, sample names exist,
+// images exist, completion events name a contributed command or a link of the step.
+for (const walkthrough of contributes.walkthroughs ?? []) {
+  for (const step of walkthrough.steps ?? []) {
+    const where = `walkthrough ${walkthrough.id} step ${step.id}`;
+    const links = [...(step.description ?? '').matchAll(/\]\((command:[^)\s]+)\)/g)].map((m) => m[1]);
+    if (links.length === 0) problems.push(`${where} links no command`);
+    for (const link of links) {
+      const [id, query] = link.slice('command:'.length).split('?');
+      if (!contributed.has(id)) problems.push(`${where} links ${id}, which is not contributed`);
+      if (query === undefined) continue;
+      let args;
+      try {
+        args = JSON.parse(decodeURIComponent(query));
+      } catch {
+        problems.push(`${where}: the arguments of ${id} are not URL-encoded JSON`);
+        continue;
+      }
+      if (id === 'perturber.openSample' && !existsSync(join(REPO, 'samples', `${[args].flat()[0]}.perturber.json`))) {
+        problems.push(`${where} opens sample ${JSON.stringify(args)}, which is not in samples/`);
+      }
+    }
+    const image = step.media?.image;
+    if (!image || !existsSync(join(REPO, image))) problems.push(`${where}: media image ${image} does not exist`);
+    if (!step.media?.altText) problems.push(`${where}: media has no altText`);
+    for (const event of step.completionEvents ?? []) {
+      if (event.startsWith('onCommand:') && !contributed.has(event.slice('onCommand:'.length))) problems.push(`${where}: ${event} names no contributed command`);
+      if (event.startsWith('onLink:') && !links.includes(event.slice('onLink:'.length))) problems.push(`${where}: ${event} is not a link of the step`);
+    }
+  }
+}
+
 const configText = stripComments(readFileSync(join(REPO, 'src', 'config.ts'), 'utf8'));
 const read = new Set([...configText.matchAll(/(['"`])(perturber\.[\w.]+)\1/g)].map((m) => m[2]));
 const declaredSections = [contributes.configuration ?? []].flat();

@@ -72,7 +72,7 @@ for (const target of opts.targets) {
   rmSync(out, { force: true });
   run(
     join(REPO, 'node_modules', '.bin', 'vsce'),
-    ['package', '--target', target, '--out', out, '--ignoreFile', ignoreFileFor(target), '--allow-missing-repository', '--allow-star-activation'],
+    ['package', '--target', target, '--out', out, '--ignoreFile', ignoreFileFor(target), '--allow-missing-repository', '--allow-star-activation', '--no-rewrite-relative-links'],
     `vsce package --target ${target}`,
     { stdio: ['ignore', 'inherit', 'inherit'] }, // never wait on a y/N prompt
   );

@@ -4,15 +4,17 @@
 //
 //   node scripts/run-tests.mjs                    everything
 //   node scripts/run-tests.mjs --only unit        one test stage (plus the builds it needs); comma-separate several:
-//                                                 unit | webviews | extension | e2e
+//                                                 unit | webviews | extension | untrusted | e2e
 //   node scripts/run-tests.mjs --no-build         with --only: reuse dist/ and out/ as they are
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO, reapCodeServers } from './codeServer.mjs';
 
-const TEST_STAGES = ['unit', 'webviews', 'extension', 'e2e'];
+const TEST_STAGES = ['unit', 'webviews', 'extension', 'untrusted', 'e2e'];
 const MIN = 60_000;
+/** The browser tests that drive the whole workbench (code-server): the e2e stage, not the webviews stage. */
+const WORKBENCH_TESTS = ['e2e.test.mjs', 'tour.test.mjs'];
 
 function parseArgs(argv) {
   const opts = { only: null, build: true };
@@ -32,7 +34,7 @@ function parseArgs(argv) {
 
 function usage(error) {
   if (error) console.error(`run-tests: ${error}`);
-  console.error('usage: node scripts/run-tests.mjs [--only unit|webviews|extension|e2e[,...]] [--no-build]');
+  console.error('usage: node scripts/run-tests.mjs [--only unit|webviews|extension|untrusted|e2e[,...]] [--no-build]');
   process.exit(2);
 }
 
@@ -103,13 +105,13 @@ function missing(what) {
 const RESULTS = join(REPO, 'test-results');
 
 /** Runs node --test on files with the spec reporter on screen and TAP in a file, whose `# pass/# fail` are counted. */
-async function nodeTest(name, files, { timeoutMs }) {
+async function nodeTest(name, files, { timeoutMs, concurrency }) {
   mkdirSync(RESULTS, { recursive: true });
   const tap = join(RESULTS, `${name}.tap`);
   rmSync(tap, { force: true });
   const res = await runCommand(
     process.execPath,
-    ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
+    ['--test', ...(concurrency ? [`--test-concurrency=${concurrency}`] : []), '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files],
     { timeoutMs },
   );
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
@@ -140,13 +142,23 @@ function findFiles(dir, suffix) {
 
 // ------------------------------------------------------------------ stages
 
+/** A stage's counts from runExtensionTests: a missing summary line or a bad exit with no failed test is a failure. */
+function extensionCounts(r, minutes) {
+  console.log(`extension-host log: ${relative(REPO, join(r.runDir, 'extension-host.log'))}`);
+  if (r.passed === null) {
+    return { passed: 0, failed: 1, note: r.timedOut ? `timed out after ${minutes} min` : `no "N passed, N failed" line (exit ${r.exitCode})` };
+  }
+  if (r.exitCode !== 0 && r.failed === 0) return { passed: r.passed, failed: 1, note: `exit ${r.exitCode}` };
+  return { passed: r.passed, failed: r.failed };
+}
+
 const state = { buildOk: null, testsCompiled: null };
 
 const stages = [
   {
     id: 'setup',
     title: 'Tools (scripts/setup-tools.sh: Chromium, code-server, Node 24)',
-    when: (o) => !o.only || o.only.has('extension') || o.only.has('e2e') || o.only.has('webviews'),
+    when: (o) => !o.only || ['extension', 'untrusted', 'e2e', 'webviews'].some((s) => o.only.has(s)),
     async run() {
       return step((await runCommand('bash', ['scripts/setup-tools.sh'], { timeoutMs: 20 * MIN })).code === 0);
     },
@@ -170,7 +182,7 @@ const stages = [
   {
     id: 'build',
     title: 'Build (webpack --mode development)',
-    when: (o) => o.build && (!o.only || o.only.has('extension') || o.only.has('e2e') || o.only.has('webviews')),
+    when: (o) => o.build && (!o.only || ['extension', 'untrusted', 'e2e', 'webviews'].some((s) => o.only.has(s))),
     async run() {
       if (!existsSync(join(REPO, 'webpack.config.js'))) {
         state.buildOk = false;
@@ -185,7 +197,7 @@ const stages = [
   {
     id: 'compile-tests',
     title: 'Compile tests (tsc -p test/tsconfig.json -> out/)',
-    when: (o) => o.build && (!o.only || o.only.has('unit') || o.only.has('extension')),
+    when: (o) => o.build && (!o.only || ['unit', 'extension', 'untrusted'].some((s) => o.only.has(s))),
     async run() {
       rmSync(join(REPO, 'out'), { recursive: true, force: true });
       const res = await runCommand(bin('tsc'), ['-p', 'test/tsconfig.json'], { timeoutMs: 5 * MIN });
@@ -213,11 +225,11 @@ const stages = [
   },
   {
     id: 'webviews',
-    title: 'Webview tests (node --test test/ui/*.test.mjs, except e2e)',
+    title: 'Webview tests (node --test test/ui/*.test.mjs, except the workbench ones: e2e, tour)',
     when: (o) => !o.only || o.only.has('webviews'),
     async run() {
       // Every browser test of the webviews (webviews, gallery goldens, ...); e2e drives the whole workbench instead.
-      const files = findFiles(join(REPO, 'test', 'ui'), '.test.mjs').filter((f) => !/[\\/]e2e\.test\.mjs$/.test(f));
+      const files = findFiles(join(REPO, 'test', 'ui'), '.test.mjs').filter((f) => !WORKBENCH_TESTS.some((name) => f.endsWith(name)));
       if (!files.length) {
         console.log('no test/ui/*.test.mjs yet; skipped');
         return { passed: 0, failed: 0, note: 'not present' };
@@ -235,23 +247,38 @@ const stages = [
       if (!existsSync(join(REPO, 'dist', 'extension.js'))) return missing('dist/extension.js is missing (run the build)');
       if (!existsSync(join(REPO, 'out', 'test', 'suite', 'index.js'))) return missing('out/test/suite/index.js is missing (tsc -p test/tsconfig.json)');
       const { runExtensionTests } = await import('./extensionTests.mjs');
-      const r = await runExtensionTests({ timeoutMs: 12 * MIN });
-      console.log(`extension-host log: ${relative(REPO, join(r.runDir, 'extension-host.log'))}`);
-      if (r.passed === null) {
-        return { passed: 0, failed: 1, note: r.timedOut ? 'timed out after 5 min' : `no "N passed, N failed" line (exit ${r.exitCode})` };
-      }
-      if (r.exitCode !== 0 && r.failed === 0) return { passed: r.passed, failed: 1, note: `exit ${r.exitCode}` };
-      return { passed: r.passed, failed: r.failed };
+      return extensionCounts(await runExtensionTests({ timeoutMs: 12 * MIN }), 12);
+    },
+  },
+  {
+    id: 'untrusted',
+    title: 'Extension-host tests in an untrusted workspace (restricted mode; out/test/suite-untrusted/)',
+    when: (o) => !o.only || o.only.has('untrusted'),
+    async run() {
+      if (state.buildOk === false) return missing('the build failed (dist/extension.js)');
+      if (!existsSync(join(REPO, 'dist', 'extension.js'))) return missing('dist/extension.js is missing (run the build)');
+      const testsPath = join(REPO, 'out', 'test', 'suite-untrusted', 'index.js');
+      if (!existsSync(testsPath)) return missing('out/test/suite-untrusted/index.js is missing (tsc -p test/tsconfig.json)');
+      const { runExtensionTests } = await import('./extensionTests.mjs');
+      // trusted: false keeps workspace trust on: code-server opens the folder in restricted mode (no dialog).
+      const r = await runExtensionTests({
+        trusted: false,
+        testsPath,
+        overlay: join(REPO, 'test', 'fixtures', 'untrusted-workspace'),
+        label: 'untrusted-tests',
+        timeoutMs: 4 * MIN,
+      });
+      return extensionCounts(r, 4);
     },
   },
   {
     id: 'e2e',
-    title: 'End-to-end UI test (node --test test/ui/e2e.test.mjs)',
+    title: 'End-to-end UI tests in the workbench (node --test test/ui/e2e.test.mjs test/ui/tour.test.mjs)',
     when: (o) => !o.only || o.only.has('e2e'),
     async run() {
       if (state.buildOk === false) return missing('the build failed');
       if (!existsSync(join(REPO, 'dist', 'extension.js'))) return missing('dist/extension.js is missing (run the build)');
-      return nodeTest('e2e', [join(REPO, 'test', 'ui', 'e2e.test.mjs')], { timeoutMs: 6 * MIN });
+      return nodeTest('e2e', WORKBENCH_TESTS.map((name) => join(REPO, 'test', 'ui', name)), { timeoutMs: 16 * MIN, concurrency: 1 });
     },
   },
 ];

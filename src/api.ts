@@ -2,7 +2,9 @@
  * The API `activate` returns (`vscode.extensions.getExtension('perturber.perturber-vscode').exports`), used by the
  * extension tests and open to other extensions. Kept small and stable: see docs/CONTRACTS.md.
  */
+import * as vscode from 'vscode';
 import type { CheckpointTrend, DatasetExample, FrameImage, ModelActivations, ModelPredictions, NeuronInsight, Prediction, SimilarImages } from '../core/protocol';
+import type { CheckpointStop } from '../core/checkpoints';
 import type { LayerInfo } from '../core/manifestTypes';
 import type { LoopTimingLog, LoopTimingRecord } from '../core/loopTimings';
 import { readConfig } from './config';
@@ -13,6 +15,26 @@ import { findLayer } from './inference/loadModel';
 import type { SaliencyRecord, SaliencyViewRequest } from './sceneEditor/saliencyService';
 import type { SceneRegistry } from './sceneEditor/sceneRegistry';
 import { SceneSession } from './sceneEditor/sceneSession';
+import type { ModelInspectorHandle } from './modelInspector/inspectorSession';
+import { modelStatus } from './sceneEditor/sceneStatus';
+import { lastUserError } from './trust';
+import { webviewSecurityRecords, type WebviewSecurityRecord } from './webviewHtml';
+
+/** A webview's message end as the test-only injection reaches it (src/panels/resultsPanel.ts, src/sweepResults). */
+export interface MessageEnd {
+  receive(raw: unknown): boolean;
+  readonly rejectedMessages: number;
+}
+
+/** Test support wired by `activate`: the result panels, the newest sweep results view, the output log's file. */
+export interface TestAccess {
+  panel(kind: 'predictions' | 'activations'): MessageEnd & { readonly isOpen: boolean };
+  sweepResults(): MessageEnd | undefined;
+  /** The file the "Perturber" log output channel writes: the extension's log folder (`context.logUri`) + `Perturber.log`. */
+  logFile: string;
+  /** The newest error-level lines of the "Perturber" log (src/log.ts). */
+  errorsLogged?(): string[];
+}
 
 export interface PerturberApi {
   /**
@@ -22,7 +44,7 @@ export interface PerturberApi {
    * model's family (an index into its manifest's `checkpoints`).
    */
   classify(modelPath: string, image: FrameImage, options?: { checkpoint?: number | null }): Promise<Prediction[]>;
-  /** The latest frame results of the active scene editor (else of the last scene that produced any). */
+  /** The latest frame results of the active scene editor (else of the last scene that produced any, if its file still exists). */
   lastResults(): { frameId: number; predictions: ModelPredictions[]; activations: ModelActivations[] } | undefined;
   /**
    * What the models of the active scene editor saw of its last frame: one opaque RGBA image per model input size,
@@ -33,6 +55,11 @@ export interface PerturberApi {
   listLayers(modelPath: string): Promise<LayerInfo[]>;
   /** The active scene editor's latest trend along checkpoints ("Show along checkpoints"), when it is on. */
   lastCheckpointTrend(): CheckpointTrend | undefined;
+  /**
+   * Test support: the checkpoint family of the active scene's model `modelId` as the slider shows it now (its stops,
+   * the .onnx file of each, the stop the scene shows), or undefined when that model is no family (yet).
+   */
+  checkpointFamily(modelId: string): { stops: CheckpointStop[]; files: string[]; current: number } | undefined;
   /** Stage timings of the newest frames of the interactive loop (the benchmark reads them). */
   loopTimings(): LoopTimingRecord[];
   /** Forgets the recorded loop timings. */
@@ -75,6 +102,38 @@ export interface PerturberApi {
   injectSceneMessage(raw: unknown): boolean;
   /** Test support: how many scene view messages the active scene editor refused (each also logged); 0 without one. */
   rejectedMessages(): number;
+  /**
+   * Test support: hands `raw` to the predictions or activations panel as if its webview had posted it (the same guard
+   * and dispatch). Returns whether the guard accepted it; throws when that panel is not open.
+   */
+  injectPanelMessage(kind: 'predictions' | 'activations', raw: unknown): boolean;
+  /** Test support: how many messages that panel refused since the extension started (each also logged). */
+  rejectedPanelMessages(kind: 'predictions' | 'activations'): number;
+  /**
+   * Test support: hands `raw` to the sweep results view shown last as if it had posted it. Returns whether the guard
+   * accepted it; throws when no sweep results view is open.
+   */
+  injectSweepResultsMessage(raw: unknown): boolean;
+  /** Test support: how many messages the sweep results view shown last refused (each also logged); 0 without one. */
+  rejectedSweepResultsMessages(): number;
+  /** Test support: the pages the extension made for its webviews (newest 64), with their options. See webviewHtml.ts. */
+  webviewSecurity(): WebviewSecurityRecord[];
+  /** Test support: the file the "Perturber" output channel writes its lines to. */
+  logFile(): string | undefined;
+  /** Test support: the newest error-level lines the extension logged (at most 200), oldest first. */
+  errorsLogged(): string[];
+  /** Test support: the documents (URIs) of the open scene editors, least recently focused first. */
+  openScenes(): string[];
+  /**
+   * Test support for restricted mode (src/trust.ts): whether the workspace is trusted, the last error notification
+   * the extension showed, every .onnx file the model store was asked to load, and the active scene editor's status.
+   */
+  trustReport(): { trusted: boolean; lastUserError?: string; modelFiles: string[]; sceneStatus?: string };
+  /**
+   * Test support: the newest open model inspector of `onnxPath` (of all, when absent): what it was sent, message
+   * injection, and "Add to scene" with given choices. See src/modelInspector/inspectorSession.ts.
+   */
+  modelInspector(onnxPath?: string): ModelInspectorHandle | undefined;
 }
 
 export function createApi(
@@ -84,6 +143,9 @@ export function createApi(
   insights?: { lastMessage(): { sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages } | undefined },
   datasetIndex?: DatasetIndexService,
   featureVis?: PerturberApi['featureVis'],
+  testAccess?: TestAccess,
+  store?: { readonly requested: ReadonlySet<string> },
+  inspectors?: { inspector(onnxPath?: string): ModelInspectorHandle | undefined },
 ): PerturberApi {
   return {
     async classify(modelPath, image, options) {
@@ -101,6 +163,10 @@ export function createApi(
       return classifier.listLayers(modelPath);
     },
     lastCheckpointTrend: () => (registry.active?.trends.selected != null ? registry.active.trends.lastTrend : undefined),
+    checkpointFamily(modelId) {
+      const model = registry.active?.models.familyModels().find((m) => m.id === modelId);
+      return model && { stops: model.family.stops, files: model.family.members.map((m) => m.onnxPath), current: model.current };
+    },
     loopTimings: () => timings.list(),
     clearLoopTimings: () => timings.clear(),
     lastSaliency: () => registry.active?.saliency.lastSaliency(),
@@ -133,5 +199,28 @@ export function createApi(
       return scene.receive(raw);
     },
     rejectedMessages: () => (registry.active instanceof SceneSession ? registry.active.rejectedMessages : 0),
+    injectPanelMessage(kind, raw) {
+      const panel = testAccess?.panel(kind);
+      if (!panel?.isOpen) throw new Error(`open the ${kind} panel first`);
+      return panel.receive(raw);
+    },
+    rejectedPanelMessages: (kind) => testAccess?.panel(kind).rejectedMessages ?? 0,
+    injectSweepResultsMessage(raw) {
+      const view = testAccess?.sweepResults();
+      if (!view) throw new Error('open a sweep results view first');
+      return view.receive(raw);
+    },
+    rejectedSweepResultsMessages: () => testAccess?.sweepResults()?.rejectedMessages ?? 0,
+    webviewSecurity: () => webviewSecurityRecords(),
+    logFile: () => testAccess?.logFile,
+    errorsLogged: () => testAccess?.errorsLogged?.() ?? [],
+    openScenes: () => registry.all().map((s) => s.document.uri.toString()),
+    trustReport: () => ({
+      trusted: vscode.workspace.isTrusted,
+      lastUserError: lastUserError(),
+      modelFiles: [...(store?.requested ?? [])],
+      sceneStatus: registry.active ? modelStatus(registry.active.models, vscode.workspace.isTrusted).text : undefined,
+    }),
+    modelInspector: (onnxPath) => inspectors?.inspector(onnxPath),
   };
 }

@@ -12,6 +12,7 @@ import { registerDatasetIndex } from './datasetIndex/indexImageFolder';
 import { featureVisApi, registerFeatureVis } from './featureVis/featureVisUi';
 import { registerDownloadModel } from './commands/downloadModel';
 import { registerNewScene } from './commands/newScene';
+import { registerOpenSample } from './commands/openSample';
 import { registerOpenSceneCommands } from './commands/openScene';
 import { registerRelevantNeurons } from './commands/relevantNeurons';
 import { reportModelWarnings } from './commands/proposedManifest';
@@ -23,9 +24,11 @@ import { OutputLog } from './log';
 import { ResultsPanels } from './panels/resultsPanels';
 import { registerModelReloads } from './sceneEditor/modelReloads';
 import { registerSceneFileDiagnostics } from './sceneEditor/sceneFileDiagnostics';
+import { registerManifestDiagnostics } from './manifestDiagnostics';
 import { registerSceneEditor } from './sceneEditor/sceneEditorProvider';
 import { registerRunSweep } from './sweep/runSweepCommand';
 import { registerShowSweepResults } from './sweepResults/showSweepResults';
+import { registerModelInspector } from './modelInspector/modelInspectorProvider';
 import { SceneRegistry } from './sceneEditor/sceneRegistry';
 
 export function activate(context: vscode.ExtensionContext): PerturberApi {
@@ -45,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
   const panels = new ResultsPanels(context.extensionUri, registry, log, timings);
   const classifier = new Classifier(locator, store);
   const datasetIndex = registerDatasetIndex(registry, log);
+  const sweepResults = registerShowSweepResults(context.extensionUri, log);
+  const inspectors = registerModelInspector(context.extensionUri, { registry, locator, store, log });
   // Feature visualisations wait while frames flow (within the last 500 ms): exploring a scene comes first.
   const quiet = async (): Promise<void> => {
     while (Date.now() - timings.lastFrameAt < 500) await new Promise((r) => setTimeout(r, 100));
@@ -69,7 +74,9 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     }),
     registerModelReloads(store, registry),
     registerSceneFileDiagnostics(),
+    registerManifestDiagnostics(),
     registerNewScene(),
+    registerOpenSample(context.extensionUri),
     registerOpenSceneCommands(registry),
     registerAddModel({ registry, locator, store, log }),
     registerClassifyImage({ classifier, registry, panels, log }),
@@ -77,12 +84,18 @@ export function activate(context: vscode.ExtensionContext): PerturberApi {
     registerAttackScene(registry, log),
     registerRelevantNeurons(registry, log),
     registerRunSweep(registry, log),
-    registerShowSweepResults(context.extensionUri, log),
+    sweepResults,
+    inspectors.disposable,
     datasetIndex.disposable,
     featureVis.disposable,
   );
   log.info(`activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: model files are not loaded'})`);
-  return createApi(classifier, registry, timings, panels.insights, datasetIndex.service, featureVisApi(featureVis.service, locator, store, context.globalStorageUri));
+  return createApi(classifier, registry, timings, panels.insights, datasetIndex.service, featureVisApi(featureVis.service, locator, store, context.globalStorageUri), {
+    panel: (kind) => panels.panel(kind),
+    sweepResults: () => sweepResults.latest(),
+    logFile: vscode.Uri.joinPath(context.logUri, 'Perturber.log').fsPath,
+    errorsLogged: () => log.errorsLogged(),
+  }, store, inspectors);
 }
 
 export function deactivate(): void {

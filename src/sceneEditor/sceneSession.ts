@@ -19,6 +19,7 @@ import type { LoopTimingLog } from '../../core/loopTimings';
 import { RenderClient } from '../sweep/renderClient';
 import type { Log } from '../log';
 import { CheckpointTrends } from './checkpointTrends';
+import { LIVE_RELOAD, reloadRetry } from './modelReloads';
 import { SaliencyService } from './saliencyService';
 import { SceneDocumentSync } from './sceneDocumentSync';
 import { SceneModels } from './sceneModels';
@@ -73,7 +74,12 @@ export class SceneSession implements OpenScene, vscode.Disposable {
     private readonly loader?: { ready(): void },
   ) {
     const { log } = services;
-    this.models = new SceneModels(document.uri, services.locator, services.store, log);
+    this.models = new SceneModels(document.uri, services.locator, services.store, log, {
+      retry: reloadRetry,
+      pollMs: LIVE_RELOAD.pollMs,
+      // A pattern family changed under the scene: its checkpoint index follows the file it showed (one undoable edit).
+      checkpointMoved: (index, checkpoint) => void this.sync.applyEdits([{ path: ['models', index, 'checkpoint'], value: checkpoint }]),
+    });
     this.sync = new SceneDocumentSync(document, panel.webview, services.diagnostics, {
       renderSizes: () => this.models.renderSizes(),
       modelErrors: () => this.models.errors(),
@@ -268,6 +274,10 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         this.renders.resend();
         return;
       case 'edit':
+        // The walkthrough's "Morph texture vs shape" step is done once the user moves the texture morph.
+        if (message.edits.some((e) => e.path[0] === 'material' && e.path[1] === 'textureMorph')) {
+          void vscode.commands.executeCommand('setContext', 'perturber.textureMorphEdited', true);
+        }
         void this.sync.applyEdits(message.edits);
         return;
       case 'frame':

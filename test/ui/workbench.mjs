@@ -13,18 +13,19 @@ export async function openWorkbench(page, url) {
  *  the extension host (commands) or file search (files) is still coming up. */
 async function pickFromQuickInput(page, { key, text, rowText, attempts = 6, what }) {
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press(key);
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(text);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
     try {
+      // A webview taking focus as it (re)loads can close the quick input between these steps: then start again.
+      await page.keyboard.press(key);
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(text, { timeout: 10_000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: rowText }).first();
       await row.waitFor({ state: 'visible', timeout: 5_000 });
       await page.keyboard.press('Enter');
       return;
     } catch (err) {
       await page.keyboard.press('Escape');
-      if (attempt >= attempts) throw new Error(`${what} "${rowText}" not offered after ${attempts} tries`);
+      if (attempt >= attempts) throw new Error(`${what} "${rowText}" not offered after ${attempts} tries (last: ${err.message.split("\n")[0]})`);
       await sleep(2000);
     }
   }

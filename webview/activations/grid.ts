@@ -93,7 +93,7 @@ export class ActivationGrid {
         return view.view;
       });
       if (model.layers.length === 0 && model.error === undefined) {
-        column.append(el('p', { class: 'hint' }, 'No layers watched. Add some under "watch" in the scene file.'));
+        column.append(el('p', { class: 'hint' }, 'No layers watched: add some under "watch" in the scene file, or let "Perturber: Find Class-Relevant Neurons" pick them.'));
       }
       this.container.append(column);
       this.views.push({ name, error, layers });

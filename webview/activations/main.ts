@@ -4,7 +4,7 @@
  */
 import { assertNever, type CheckpointTrend, type HostToPanel, type PanelToHost } from '../../core/protocol';
 import { el, mountRoot } from '../shared/dom';
-import { EmptyView, PanelHeader, markFrame, reportPainted, stateSaver } from '../shared/panel';
+import { EmptyView, NO_MODEL_HINT, PanelHeader, markFrame, reportPainted, stateSaver } from '../shared/panel';
 import { TrendSection } from '../shared/trendSection';
 import { connect } from '../shared/vscodeApi';
 import { ActivationGrid, formatActivation, type ColorScale } from './grid';
@@ -103,7 +103,7 @@ channel.post({ type: 'ready' });
 function render(message: ActivationsMessage): void {
   header.show(message.sceneName, message.frameId, message.timing);
   if (message.models.length === 0) {
-    empty.show('No model in this scene.');
+    empty.show(NO_MODEL_HINT);
     return;
   }
   empty.hide();

@@ -4,7 +4,7 @@
  */
 import { assertNever, type CheckpointTrend, type HostToPanel, type ModelPredictions, type PanelToHost } from '../../core/protocol';
 import { el, mountRoot, onThemeChange } from '../shared/dom';
-import { EmptyView, PanelHeader, markFrame, reportPainted, stateSaver } from '../shared/panel';
+import { EmptyView, NO_MODEL_HINT, PanelHeader, markFrame, reportPainted, stateSaver } from '../shared/panel';
 import { TrendSection } from '../shared/trendSection';
 import { connect } from '../shared/vscodeApi';
 import { PredictionChart, percent } from './chart';
@@ -110,7 +110,7 @@ function showEmpty(message: EmptyMessage): void {
 function render(message: PredictionsMessage): void {
   header.show(message.sceneName, message.frameId, message.timing);
   if (message.models.length === 0) {
-    empty.show('No model in this scene.');
+    empty.show(NO_MODEL_HINT);
     return;
   }
   empty.hide();

@@ -111,8 +111,8 @@ export class PerturbationControls {
     const op = this.ops.find((o) => o.id === step.op);
     const base = `perturbations.${index}`;
     const enabled = el('input', { type: 'checkbox', class: 'step-enabled', 'aria-label': `Enable ${op?.label ?? step.op}` });
-    const button = (cls: string, text: string, title: string, disabled: boolean, onClick: () => void): HTMLButtonElement => {
-      const b = el('button', { type: 'button', class: cls, title, 'aria-label': title }, text);
+    const button = (cls: string, text: string, label: string, disabled: boolean, onClick: () => void): HTMLButtonElement => {
+      const b = el('button', { type: 'button', class: cls, title: helpText(label, base), 'aria-label': label }, text);
       b.disabled = disabled;
       b.addEventListener('click', onClick);
       return b;

@@ -60,6 +60,9 @@ export class PanelHeader {
 }
 
 /** The "nothing to show" view; `show(reason)` hides the columns, `hide()` brings them back. */
+/** What the panels say when the scene has no model, and what to do about it. */
+export const NO_MODEL_HINT = 'No model in this scene: add one with "Perturber: Add Model" (any ONNX classifier), or under "models" in the scene file.';
+
 export class EmptyView {
   readonly element = el('div', { id: 'empty', class: 'empty', hidden: true });
 
