@@ -5,6 +5,7 @@
  */
 import { findNodeAtLocation, parse, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
+import { trackOpenDocuments } from './openDocumentDiagnostics';
 import { manifestPathProblems } from '../core/checkpointPattern';
 
 export function isManifestDocument(document: vscode.TextDocument): boolean {
@@ -34,11 +35,5 @@ export function registerManifestDiagnostics(): vscode.Disposable {
   const update = (document: vscode.TextDocument): void => {
     if (isManifestDocument(document)) collection.set(document.uri, diagnosticsOf(document));
   };
-  vscode.workspace.textDocuments.forEach(update);
-  return vscode.Disposable.from(
-    collection,
-    vscode.workspace.onDidOpenTextDocument(update),
-    vscode.workspace.onDidChangeTextDocument((e) => update(e.document)),
-    vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri)),
-  );
+  return trackOpenDocuments(collection, update);
 }

@@ -23,7 +23,8 @@ function validName(value: string): string | undefined {
   return undefined;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+/** Whether a file (or folder) is at `uri`. */
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;

@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { SCENE_EDITOR_VIEW_TYPE } from '../sceneEditor/sceneEditorProvider';
+import { exists } from './newScene';
 
 const SUFFIX = '.perturber.json';
 
@@ -39,15 +40,6 @@ export async function listSamples(extensionUri: vscode.Uri): Promise<SampleChoic
     }),
   );
   return samples.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function pickSample(samples: SampleChoice[]): Promise<SampleChoice | undefined> {

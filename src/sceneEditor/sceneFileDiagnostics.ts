@@ -4,6 +4,7 @@
  * contributed schema): unsupported versions, duplicate model ids, remote URLs, size and depth limits.
  */
 import * as vscode from 'vscode';
+import { trackOpenDocuments } from '../openDocumentDiagnostics';
 import { parseScene } from '../../core/scene';
 
 export function isSceneDocument(document: vscode.TextDocument): boolean {
@@ -28,11 +29,5 @@ export function registerSceneFileDiagnostics(): vscode.Disposable {
         }),
     );
   };
-  vscode.workspace.textDocuments.forEach(update);
-  return vscode.Disposable.from(
-    collection,
-    vscode.workspace.onDidOpenTextDocument(update),
-    vscode.workspace.onDidChangeTextDocument((e) => update(e.document)),
-    vscode.workspace.onDidCloseTextDocument((document) => collection.delete(document.uri)),
-  );
+  return trackOpenDocuments(collection, update);
 }

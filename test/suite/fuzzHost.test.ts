@@ -12,17 +12,12 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { sceneEditsToTextEdits } from '../../core/sceneEdit';
 import { parseScene } from '../../core/scene';
 import type { LoopTimingRecord } from '../../core/loopTimings';
 import { generate, SCENE_SPECS } from '../unit/messageFuzzCases';
+import { allModels, LAB_TRIO_MODELS, moveCamera, type Predictions } from './labTrioEdits';
 import { sleep, waitFor } from './waitFor';
 
-interface Predictions {
-  id: string;
-  top: { index: number; label: string; probability: number }[];
-  error?: string;
-}
 
 interface Api {
   lastResults(): { frameId: number; predictions: Predictions[] } | undefined;
@@ -33,26 +28,12 @@ interface Api {
   rejectedMessages(): number;
 }
 
-const MODELS = ['standard', 'texture-randomised', 'adversarial'];
+const MODELS = LAB_TRIO_MODELS;
 const STORM_EDITS = 500;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)];
-}
-
-async function moveCamera(document: vscode.TextDocument, azimuth: number): Promise<void> {
-  const spans = sceneEditsToTextEdits(document.getText(), [{ path: ['camera', 'azimuth'], value: azimuth }]);
-  const edit = new vscode.WorkspaceEdit();
-  for (const s of spans) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(s.offset), document.positionAt(s.offset + s.length)), s.content);
-  }
-  if (!(await vscode.workspace.applyEdit(edit))) throw new Error('edit refused');
-}
-
-function allModels(api: Api): { frameId: number; predictions: Predictions[] } | undefined {
-  const r = api.lastResults();
-  return r && MODELS.every((id) => (r.predictions.find((p) => p.id === id)?.top.length ?? 0) > 0) ? r : undefined;
 }
 
 /** Waits until a frame was processed and painted by both panels after `since`, and nothing new came for 3 s. */

@@ -10,17 +10,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { FrameImage, Prediction } from '../../core/protocol';
 import { sleep, waitFor } from './waitFor';
 
-interface Image {
-  width: number;
-  height: number;
-  pixels: Uint8Array;
-}
-interface Prediction {
-  label: string;
-  probability: number;
-}
 interface ModelResult {
   id: string;
   top: Prediction[];
@@ -28,7 +20,7 @@ interface ModelResult {
   checkpoint?: { label: string; index: number; count: number };
 }
 interface Api {
-  classify(p: string, img: Image, options?: { checkpoint?: number | null }): Promise<Prediction[]>;
+  classify(p: string, img: FrameImage, options?: { checkpoint?: number | null }): Promise<Prediction[]>;
   lastResults(): { frameId: number; predictions: ModelResult[] } | undefined;
   lastCheckpointTrend(): { checkpoints: { label: string }[] } | undefined;
   checkpointFamily(modelId: string): { stops: { value: number | null; label: string; step?: number }[]; files: string[]; current: number } | undefined;
@@ -64,7 +56,7 @@ suite('live reload while training', () => {
   let fixtures: string;
   let fixtureBytes: Buffer;
   let manifest: Record<string, unknown>;
-  const plainRed: Image = { width: 64, height: 64, pixels: new Uint8Array(64 * 64 * 4) };
+  const plainRed: FrameImage = { width: 64, height: 64, pixels: new Uint8Array(64 * 64 * 4) };
   for (let i = 0; i < 64 * 64; i++) plainRed.pixels.set([230, 20, 20, 255], i * 4);
 
   const resultOf = (id: string): ModelResult | undefined => api.lastResults()?.predictions.find((p) => p.id === id);

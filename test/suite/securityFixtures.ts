@@ -4,13 +4,10 @@
  * that name URLs, and a finished sweep run over it in the runner's format (results.csv through core/sweep/results.ts,
  * summary.json shaped like src/sweep/runner.ts's SweepSummary), so "Show Sweep Results" has rows to show.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseScene } from '../../core/scene';
-import { expandConfigurations } from '../../core/sweep/configurations';
-import { csvLayout, csvLine, csvRow } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
+import { writeFinishedRun } from './sweepRunFixture';
 
 export type SceneJson = Record<string, unknown>;
 
@@ -54,37 +51,5 @@ export function writeSweepRun(root: string, sceneFile: string, name: string): st
   value.sweep = spec;
   const text = JSON.stringify(value, null, 2) + '\n';
   fs.writeFileSync(sceneFile, text);
-  const scene = parseScene(text).scene;
-  if (!scene) throw new Error(`${sceneFile} does not parse: ${parseScene(text).diagnostics.map((d) => d.message).join('; ')}`);
-  const folder = path.join(root, '.perturber', 'runs', name);
-  fs.mkdirSync(folder, { recursive: true });
-  const models = scene.models.filter((m) => spec.models?.includes(m.id));
-  const layout = csvLayout(spec, models);
-  const configs = expandConfigurations(spec);
-  let csv = csvLine(layout.header);
-  for (const config of configs) {
-    for (const m of models) {
-      const p = 0.6 + 0.1 * config.index;
-      csv += csvRow(layout, spec, config, { modelId: m.id, top: [{ label: 'dog', probability: p }, { label: 'cat', probability: 1 - p }], classes: [], neurons: new Map() });
-    }
-  }
-  fs.writeFileSync(path.join(folder, 'results.csv'), csv);
-  const summary = {
-    name,
-    folder,
-    sceneFile,
-    specHash: createHash('sha256').update(JSON.stringify(scene)).digest('hex'),
-    spec,
-    configurations: configs.length,
-    done: configs.length,
-    rows: configs.length * models.length,
-    complete: true,
-    resumedAt: 0,
-    models: models.map((m) => ({ id: m.id, displayName: m.id, onnx: '', sha256: '' })),
-    perModel: {},
-    timings: { totalMs: 1, renderWaitMs: 0, inferenceMs: 1, configurationsPerSecond: null },
-    date: new Date().toISOString(),
-  };
-  fs.writeFileSync(path.join(folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  return folder;
+  return writeFinishedRun(root, sceneFile, text, spec, (index) => 0.6 + 0.1 * index);
 }

@@ -6,14 +6,12 @@
  * sweep section, and opens it in the scene editor; a malformed results.csv and a deleted scene are reported.
  */
 import * as assert from 'assert';
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { parseScene } from '../../core/scene';
-import { expandConfigurations } from '../../core/sweep/configurations';
-import { csvLayout, csvLine, csvRow } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
+import { writeFinishedRun } from './sweepRunFixture';
 import { waitFor } from './waitFor';
 
 interface Handle {
@@ -60,38 +58,7 @@ function writeScene(root: string, file: string, spec: SweepSpec): string {
 
 /** results.csv and summary.json as the runner writes them, with made-up predictions. */
 function writeRun(root: string, sceneFile: string, sceneText: string, spec: SweepSpec): string {
-  const folder = path.join(root, '.perturber', 'runs', spec.name);
-  fs.mkdirSync(folder, { recursive: true });
-  const scene = parseScene(sceneText).scene!;
-  const models = scene.models.filter((m) => spec.models!.includes(m.id));
-  const layout = csvLayout(spec, models);
-  const configs = expandConfigurations(spec);
-  let csv = csvLine(layout.header);
-  for (const config of configs) {
-    for (const m of models) {
-      const p = 0.5 + 0.1 * (config.index % 4);
-      csv += csvRow(layout, spec, config, { modelId: m.id, top: [{ label: 'dog', probability: p }, { label: 'cat', probability: 1 - p }], classes: [], neurons: new Map() });
-    }
-  }
-  fs.writeFileSync(path.join(folder, 'results.csv'), csv);
-  const summary = {
-    name: spec.name,
-    folder,
-    sceneFile: path.join(root, sceneFile),
-    specHash: createHash('sha256').update(JSON.stringify(scene)).digest('hex'),
-    spec,
-    configurations: configs.length,
-    done: configs.length,
-    rows: configs.length * models.length,
-    complete: true,
-    resumedAt: 0,
-    models: models.map((m) => ({ id: m.id, displayName: m.id, onnx: '', sha256: '' })),
-    perModel: {},
-    timings: { totalMs: 1, renderWaitMs: 0, inferenceMs: 1, configurationsPerSecond: null },
-    date: new Date().toISOString(),
-  };
-  fs.writeFileSync(path.join(folder, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  return folder;
+  return writeFinishedRun(root, path.join(root, sceneFile), sceneText, spec);
 }
 
 async function show(run: string): Promise<Handle> {
