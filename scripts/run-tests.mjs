@@ -247,7 +247,7 @@ const stages = [
       if (!existsSync(join(REPO, 'dist', 'extension.js'))) return missing('dist/extension.js is missing (run the build)');
       if (!existsSync(join(REPO, 'out', 'test', 'suite', 'index.js'))) return missing('out/test/suite/index.js is missing (tsc -p test/tsconfig.json)');
       const { runExtensionTests } = await import('./extensionTests.mjs');
-      return extensionCounts(await runExtensionTests({ timeoutMs: 12 * MIN }), 12);
+      return extensionCounts(await runExtensionTests({ timeoutMs: 18 * MIN }), 18);
     },
   },
   {

@@ -82,7 +82,10 @@ export class ResultsPanels implements vscode.Disposable {
   /** Opens both panels beside the editor without taking focus; `reveal` also brings open ones to the front. */
   showBoth(reveal: boolean): void {
     if (this.layingOut) return;
-    if (!this.predictions.isOpen && !this.activations.isOpen && vscode.window.tabGroups.all.length === 1) {
+    // Empty groups left after closing editors count as free room, so the panels never end up stacked in one group.
+    const used = vscode.window.tabGroups.all.filter((g) => g.tabs.length > 0);
+    const onlyFirstUsed = used.every((g) => g.viewColumn === vscode.ViewColumn.One);
+    if (!this.predictions.isOpen && !this.activations.isOpen && onlyFirstUsed) {
       this.layingOut = true;
       // First time, one editor group: predictions top right, activations bottom right, both visible at once
       // (stacked as tabs of one group, the hidden one would get no frames).
