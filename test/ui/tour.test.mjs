@@ -21,6 +21,9 @@ let workspace;
 const consoleLines = [];
 
 async function shot(name, frame) {
+  // The pointer off the tabs and controls: no hover tooltip in the picture.
+  await page.mouse.move(1000, 995);
+  await sleep(300);
   const target = frame ? await frame.frameElement() : page;
   await target.screenshot({ path: join(SHOTS, `tour-${name}.png`) });
 }
