@@ -50,7 +50,7 @@ function integer(value: unknown, what: string, min: number, max = Number.MAX_SAF
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(`${what} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? 'max' : max} (got ${describe(value)})`);
   }
-  // -0 is an integer in range; pass it on as 0 (as any JSON round trip would).
+  // -0 is an integer in range; pass it on as 0 (as every JSON round trip would).
   return value === 0 ? 0 : value;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The configurations of a sweep, and one configuration applied to a scene.
  *
- * Order (the CSV's `config` column): cue-conflict pairs outermost (when the sweep has any), then the grid with the
+ * Order (the CSV's `config` column): cue-conflict pairs outermost (when the sweep has some), then the grid with the
  * LAST parameter varying fastest (like nested for-loops in the order the parameters are listed). Random sampling
  * draws `samples` configurations from mulberry32(seed): for each configuration, each parameter in order takes a
  * uniform value of its range (rounded to 6 significant digits; integers rounded) or a uniform pick of its values;

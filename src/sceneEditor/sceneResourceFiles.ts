@@ -30,7 +30,7 @@ export interface ResolvedSceneResources {
 }
 
 export class SceneResourceFiles implements vscode.Disposable {
-  /** Watched folder -> its watcher and the file names in it that matter ('*': any, for an object's folder). */
+  /** Watched folder -> its watcher and the file names in it that matter ('*': every file, for an object's folder). */
   private readonly watchers = new Map<string, { watcher: vscode.Disposable; key: string }>();
   /** Folder -> epoch ms of the last change seen in it (bumps the version of an object whose .mtl/texture changed). */
   private readonly touched = new Map<string, number>();

@@ -10,9 +10,9 @@
  */
 import * as path from 'node:path';
 import { defaultScene } from '../../core/scene';
-import type { FrameImage, RenderSize } from '../../core/protocol';
 import type { SweepSpec } from '../../core/sweep/types';
 import type { Scene } from '../../core/sceneTypes';
+import { discRender } from './discRender';
 import { loadModel } from '../../src/inference/loadModel';
 import { runSweep } from '../../src/sweep/runner';
 
@@ -29,20 +29,6 @@ export const KILL_SPEC: SweepSpec = {
   record: { topK: 3, classes: ['red', 'blue'], neurons: true },
   saveImages: true,
 };
-
-/** A disc whose size and colour follow the camera: different configurations give different numbers. */
-function render(scene: Scene, { width, height }: RenderSize): FrameImage {
-  const pixels = new Uint8Array(width * height * 4);
-  const r = 6 + ((scene.camera.azimuth + 180) / 360) * 24;
-  const level = Math.round(40 + scene.camera.elevation * 2);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const inside = (x - width / 2) ** 2 + (y - height / 2) ** 2 < r * r;
-      pixels.set(inside ? [230, 200 - level, level, 255] : [level, 128, 128, 255], (y * width + x) * 4);
-    }
-  }
-  return { width, height, pixels };
-}
 
 async function main(): Promise<void> {
   const runsDir = process.argv[2];
@@ -70,7 +56,7 @@ async function main(): Promise<void> {
       models: () => scene.models.map((m) => ({ id: m.id, watch: m.watch, model })),
       render: async (s, sizes) => {
         if (renderMs > 0) await new Promise((r) => setTimeout(r, renderMs));
-        return sizes.map((size) => render(s, size));
+        return sizes.map((size) => discRender(s, size));
       },
       resources: () => undefined,
     },

@@ -10,12 +10,13 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from '
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../core/noise';
-import type { FrameImage, RenderSize } from '../../core/protocol';
+import type { RenderSize } from '../../core/protocol';
 import { defaultScene } from '../../core/scene';
 import { applyConfiguration, expandConfigurations } from '../../core/sweep/configurations';
 import { csvRecords, formatNumber } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
 import type { Scene } from '../../core/sceneTypes';
+import { discRender } from './discRender';
 import type { FrameModel } from '../../src/inference/framePipeline';
 import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import { runModel } from '../../src/inference/runModel';
@@ -30,21 +31,6 @@ async function fixture(): Promise<LoadedModel> {
     { threads: 1, executionProviders: ['cpu'] },
   );
   return model;
-}
-
-/** A deterministic "render": a disc whose size and brightness follow the camera. */
-function fakeRender(scene: Scene, size: RenderSize): FrameImage {
-  const { width, height } = size;
-  const pixels = new Uint8Array(width * height * 4);
-  const r = 6 + ((scene.camera.azimuth + 180) / 360) * 24;
-  const level = Math.round(40 + scene.camera.elevation * 2);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const inside = (x - width / 2) ** 2 + (y - height / 2) ** 2 < r * r;
-      pixels.set(inside ? [230, 200 - level, level, 255] : [level, 128, 128, 255], (y * width + x) * 4);
-    }
-  }
-  return { width, height, pixels };
 }
 
 const SPEC: SweepSpec = {
@@ -75,7 +61,7 @@ function options(scene: Scene, models: FrameModel[], runsDir: string, extra: Par
     runsDir,
     host: {
       models: () => models,
-      render: async (s: Scene, sizes: readonly RenderSize[]) => sizes.map((size) => fakeRender(s, size)),
+      render: async (s: Scene, sizes: readonly RenderSize[]) => sizes.map((size) => discRender(s, size)),
       resources: () => undefined,
     },
     isCancelled: () => false,
@@ -96,7 +82,7 @@ test('rows equal each configuration run one by one through runModel', async () =
   const { applyPipeline, rgbaToFloat } = await import('../../core/perturbations/pipeline');
   for (const config of expandConfigurations(SPEC)) {
     const s = applyConfiguration(scene, SPEC, config);
-    const image = fakeRender(s, { width: 64, height: 64 });
+    const image = discRender(s, { width: 64, height: 64 });
     const perturbed = applyPipeline(rgbaToFloat(image), s.perturbations, () => 0).image;
     const run = await runModel({ id: 'fix', model: models[0].model!, watch: models[0].watch, image, perturbed, topK: 10 });
     const row = rows[config.index];
@@ -132,7 +118,7 @@ test('interrupted runs (cancel, a failing render, a torn line, a kill) resume to
           renders++;
           await new Promise((r) => setTimeout(r, rng() * 3));
           if (kind === 1 && renders === cancelAt) throw new Error('renderer crashed');
-          return sizes.map((size) => fakeRender(s, size));
+          return sizes.map((size) => discRender(s, size));
         },
         resources: () => undefined,
       },

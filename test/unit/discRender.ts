@@ -1,0 +1,17 @@
+/** A deterministic stand-in for the scene editor's renderer in sweep tests: a disc whose size follows the camera's
+ *  azimuth and whose colours follow its elevation, so different configurations give different model outputs. */
+import type { FrameImage, RenderSize } from '../../core/protocol';
+import type { Scene } from '../../core/sceneTypes';
+
+export function discRender(scene: Scene, { width, height }: RenderSize): FrameImage {
+  const pixels = new Uint8Array(width * height * 4);
+  const r = 6 + ((scene.camera.azimuth + 180) / 360) * 24;
+  const level = Math.round(40 + scene.camera.elevation * 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = (x - width / 2) ** 2 + (y - height / 2) ** 2 < r * r;
+      pixels.set(inside ? [230, 200 - level, level, 255] : [level, 128, 128, 255], (y * width + x) * 4);
+    }
+  }
+  return { width, height, pixels };
+}
