@@ -6,8 +6,11 @@
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { check, init, LOGITS, model, node, printMeasured, seeded, size } from './gradientsHarness';
+import { buildGradientModel } from '../../core/gradients';
+import { type A, check, init, LOGITS, model, node, printMeasured, seeded, size } from './gradientsHarness';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
@@ -38,6 +41,92 @@ test('pooling: GlobalAveragePool, AveragePool (count_include_pad 0 and 1, ceil_m
     });
     await check(label, bytes, { kind: 'channelMean', tensor: 'y', channel: 1 }, dims, { h: 1e-3 });
     await check(`${label} (logits)`, bytes, { kind: 'logits', weights: { 0: 1, 1: -1, 2: 0.5 } }, dims, { h: 1e-3 });
+  }
+});
+
+/**
+ * MaxPool's gradient by looping over windows (the reference for exact ties): each output's gradient goes to the
+ * first maximum of its window in row-major window order, padding never wins, overlapping windows add. Also returns
+ * the pooled values.
+ */
+function maxPoolReference(x: Float32Array, dims: number[], outDims: number[], gy: Float64Array, a: { kernel: number[]; strides: number[]; pads: number[]; dilations: number[] }) {
+  const spatial = dims.slice(2);
+  const outSpatial = outDims.slice(2);
+  const planeIn = size(spatial);
+  const planeOut = size(outSpatial);
+  const dx = new Float64Array(x.length);
+  const y = new Float64Array(size(outDims));
+  const unflat = (i: number, shape: number[]) => {
+    const idx: number[] = [];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx.unshift(i % shape[d]);
+      i = Math.floor(i / shape[d]);
+    }
+    return idx;
+  };
+  for (let plane = 0; plane < dims[0] * dims[1]; plane++) {
+    for (let o = 0; o < planeOut; o++) {
+      const oi = unflat(o, outSpatial);
+      let best = -Infinity;
+      let at = -1;
+      for (let j = 0; j < size(a.kernel); j++) {
+        const ji = unflat(j, a.kernel);
+        const p = oi.map((v, d) => v * a.strides[d] - a.pads[d] + ji[d] * a.dilations[d]);
+        if (p.some((v, d) => v < 0 || v >= spatial[d])) continue;
+        const flat = p.reduce((s, v, d) => s * spatial[d] + v, 0);
+        const v = x[plane * planeIn + flat];
+        if (v > best) [best, at] = [v, flat]; // strictly greater: the first maximum keeps ties
+      }
+      y[plane * planeOut + o] = best;
+      dx[plane * planeIn + at] += gy[plane * planeOut + o];
+    }
+  }
+  return { dx, y };
+}
+
+test('MaxPool ties: the gradient goes to the first maximum of each window only (exact, against a window loop)', async () => {
+  const cases: [string, number[], Record<string, A>][] = [
+    ['3x3/1 pads 1', [2, 3, 9, 10], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] }],
+    ['3x3/2 ceil_mode', [2, 3, 9, 10], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],
+    ['3x3/2 pads ceil_mode', [1, 3, 9, 10], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 0, 1], ceil_mode: 1 }],
+    ['2x2/2', [2, 3, 8, 10], { kernel_shape: [2, 2], strides: [2, 2] }],
+    ['3x2/1 dilated', [2, 3, 9, 10], { kernel_shape: [3, 2], strides: [1, 1], dilations: [1, 2] }],
+    ['3x3/2 dilated pads', [1, 3, 11, 10], { kernel_shape: [3, 3], strides: [2, 1], dilations: [2, 2], pads: [2, 1, 2, 1] }],
+    ['1-D 3/2 pads', [2, 3, 15], { kernel_shape: [3], strides: [2], pads: [1, 1] }],
+    ['3-D 2x3x2/1', [1, 2, 4, 5, 4], { kernel_shape: [2, 3, 2], strides: [1, 1, 1], pads: [0, 1, 0, 0, 1, 1] }],
+  ];
+  for (const [label, dims, attrs] of cases) {
+    const nd = dims.length - 2;
+    // Integers in 0..2 (ties in most windows), a constant block (all of a window ties) and a constant plane.
+    const x = Float32Array.from(seeded(size(dims), 99, 0, 3), (v) => Math.floor(v));
+    const plane = size(dims.slice(2));
+    for (let i = 0; i < plane; i++) {
+      x[plane + i] = 1; // channel 1 of item 0: constant
+      if (i % dims[dims.length - 1] < 4 && i < plane / 2) x[i] = 2; // a block of the maximum value in channel 0
+    }
+    const bytes = model({ nodes: [node('MaxPool', ['x'], ['y'], attrs)], input: dims });
+    const fwd = await ort.InferenceSession.create(bytes);
+    const yT = (await fwd.run({ x: new ort.Tensor('float32', x, dims) })).y;
+    await fwd.release();
+    const outDims = yT.dims as number[];
+    const per = size(outDims) / dims[0];
+    const weights: Record<number, number> = {};
+    for (let k = 0; k < per; k++) weights[k] = ((k * 7) % 11) - 5 || 6; // distinct-ish nonzero integers: sums are exact
+    const gy = new Float64Array(size(outDims));
+    for (let i = 0; i < gy.length; i++) gy[i] = weights[i % per];
+    const a = {
+      kernel: attrs.kernel_shape as number[],
+      strides: (attrs.strides as number[]) ?? Array(nd).fill(1),
+      pads: ((attrs.pads as number[]) ?? Array(2 * nd).fill(0)).slice(0, nd),
+      dilations: (attrs.dilations as number[]) ?? Array(nd).fill(1),
+    };
+    const ref = maxPoolReference(x, dims, outDims, gy, a);
+    assert.deepEqual(Array.from(yT.data as Float32Array), Array.from(ref.y), `${label}: pooled values`);
+    const grad = await ort.InferenceSession.create(buildGradientModel(bytes, { objective: { kind: 'logits', weights } }));
+    const g = (await grad.run({ x: new ort.Tensor('float32', x, dims) })).grad_input;
+    await grad.release();
+    assert.deepEqual(g.dims, dims, `${label}: gradient shape`);
+    assert.deepEqual(Array.from(g.data as Float32Array), Array.from(ref.dx), `${label}: gradient`);
   }
 });
 
