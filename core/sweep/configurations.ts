@@ -9,6 +9,7 @@
  */
 import { mulberry32 } from '../noise';
 import type { Scene } from '../sceneTypes';
+import { isAttackPath } from './attack';
 import { parsePath, setAt } from './paths';
 import { SWEEP_DEFAULTS, type SweepConfiguration, type SweepParameter, type SweepSpec } from './types';
 
@@ -68,7 +69,8 @@ export function expandConfigurations(spec: SweepSpec, integer: readonly boolean[
 
 /**
  * The scene of one configuration (a new object; `scene` is not changed): the cue-conflict pair's shape and surface,
- * then each parameter's value. Perturbation parameters absent from a step's params are added. The result has no
+ * then each parameter's value (`attack.*` values excepted: they belong to the sweep's attack). Perturbation parameters
+ * absent from a step's params are added. The result has no
  * `sweep` section (it is what gets rendered and run, like a scene the user edited by hand).
  */
 export function applyConfiguration(scene: Scene, spec: SweepSpec, config: SweepConfiguration): Scene {
@@ -85,6 +87,7 @@ export function applyConfiguration(scene: Scene, spec: SweepSpec, config: SweepC
     };
   }
   spec.parameters.forEach((p, i) => {
+    if (isAttackPath(p.path)) return; // a value of the sweep's attack (attack.ts configurationAttack), not of the scene
     const segments = parsePath(p.path);
     if (!segments) throw new Error(`sweep.parameters[${i}].path "${p.path}" is not a path`);
     out = setAt(out, segments, config.values[i]);

@@ -4,6 +4,7 @@
  * built-in object's parameter list for `object.params.*`), and reading/writing the value in a scene.
  */
 import schema from '../../schemas/scene.schema.json';
+import { attackParameterRange } from './attack';
 import { builtinObjectInfo } from '../builtinObjects';
 import { findOp } from '../perturbations/registry';
 import type { BuiltinObjectName, Scene } from '../sceneTypes';
@@ -41,7 +42,7 @@ function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The value at `segments` in `value` (undefined when any step is missing). */
+/** The value at `segments` in `value` (undefined when a step is missing). */
 export function getAt(value: unknown, segments: readonly Segment[]): unknown {
   let v = value;
   for (const s of segments) {
@@ -93,10 +94,12 @@ function property(node: Json, name: string): unknown {
 /**
  * The range of the numeric value `segments` names in `scene`, or why it cannot be swept. Perturbation parameters
  * need an existing step whose op has that number parameter (absent params take the op's default); object parameters
- * a built-in object with that parameter; anything else a number in the schema with a minimum and a maximum.
+ * a built-in object with that parameter; `attack.*` the sweep's `attack` section (attack.ts); anything else a number
+ * in the schema with a minimum and a maximum.
  */
 export function parameterRange(scene: Scene, segments: readonly Segment[]): ParameterRange | { error: string } {
   const [top] = segments;
+  if (top === 'attack') return attackParameterRange(scene.sweep?.attack, segments);
   if (top === 'perturbations') {
     const [, index, params, name] = segments;
     if (typeof index !== 'number' || params !== 'params' || typeof name !== 'string' || segments.length !== 4) {

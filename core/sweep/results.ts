@@ -8,13 +8,17 @@
  *   shape_class, texture_class  only when the sweep has cue-conflict pairs
  *   model                       the scene model id
  *   top1_label, top1_prob, ...  the model's top-k labels and probabilities (k = record.topK)
- *   p:<class>...                the probability of each recorded class (`record.classes`; empty if the model has no such label)
+ *   p:<class>...                the probability of each recorded class (`record.classes`, then the attack's class when
+ *                               the sweep has an attack; empty if the model has no such label)
  *   n:<layer>:<neuron>...       the mean activation of each watched neuron (`record.neurons`), over every model's watches
  *                               (empty for a model that does not watch it)
+ *   attack_objective_before,    only with `attack`: log p(class) on the attacked model at x0 and at the attacked image
+ *   attack_objective_after      (the same in every row of a configuration)
  *   error                       why the model has no result for this configuration (empty when it has one)
  * Numbers print with 7 significant digits (probabilities, means) or as applied (parameter values). Lines end in "\n".
  */
 import type { SceneModel } from '../sceneTypes';
+import { ATTACK_COLUMNS, recordedClasses } from './attack';
 import { SWEEP_DEFAULTS, type SweepConfiguration, type SweepSpec } from './types';
 
 export interface SweepRowResult {
@@ -25,6 +29,8 @@ export interface SweepRowResult {
   classes: (number | null)[];
   /** `layer:neuron` -> mean activation. */
   neurons: Map<string, number>;
+  /** The configuration's attack: log p(class) on the attacked model before and after PGD. */
+  attack?: { before: number; after: number };
   error?: string;
 }
 
@@ -35,17 +41,20 @@ export interface CsvLayout {
   /** `layer:neuron` keys of the neuron columns. */
   neurons: string[];
   pairs: boolean;
+  /** The sweep has an attack (the ATTACK_COLUMNS are there). */
+  attack: boolean;
 }
 
 /** The column layout of a sweep over `models` (the scene models the sweep runs). */
 export function csvLayout(spec: SweepSpec, models: readonly SceneModel[]): CsvLayout {
   const topK = spec.record?.topK ?? SWEEP_DEFAULTS.topK;
-  const classes = spec.record?.classes ?? [];
+  const classes = recordedClasses(spec);
   const neurons: string[] = [];
   if (spec.record?.neurons) {
     for (const m of models) for (const w of m.watch) for (const n of w.neurons) if (!neurons.includes(`${w.layer}:${n}`)) neurons.push(`${w.layer}:${n}`);
   }
   const pairs = (spec.cueConflict?.length ?? 0) > 0;
+  const attack = spec.attack !== undefined;
   const header = [
     'config',
     ...spec.parameters.map((p) => p.path),
@@ -54,9 +63,10 @@ export function csvLayout(spec: SweepSpec, models: readonly SceneModel[]): CsvLa
     ...Array.from({ length: topK }, (_, i) => [`top${i + 1}_label`, `top${i + 1}_prob`]).flat(),
     ...classes.map((c) => `p:${c}`),
     ...neurons.map((n) => `n:${n}`),
+    ...(attack ? ATTACK_COLUMNS : []),
     'error',
   ];
-  return { header, topK, classes, neurons, pairs };
+  return { header, topK, classes, neurons, pairs, attack };
 }
 
 /** A number as the CSV prints it: 7 significant digits, no trailing zeros; '' for NaN or null. */
@@ -86,6 +96,7 @@ export function csvRow(layout: CsvLayout, spec: SweepSpec, config: SweepConfigur
   }
   for (let i = 0; i < layout.classes.length; i++) fields.push(formatNumber(result.classes[i]));
   for (const key of layout.neurons) fields.push(formatNumber(result.neurons.get(key)));
+  if (layout.attack) fields.push(formatNumber(result.attack?.before), formatNumber(result.attack?.after));
   fields.push(result.error ?? '');
   return csvLine(fields);
 }

@@ -44,6 +44,32 @@ export interface SweepRecord {
   neurons?: boolean;
 }
 
+/**
+ * A PGD attack run afresh at every configuration (src/sweep/sweepAttack.ts): x0 is what `model` sees after the
+ * configuration's perturbations, the delta is added like the `adversarial` step, and every model of the sweep runs on
+ * the attacked frame. Sweep paths `attack.epsilon`, `attack.steps`, `attack.relativeStepSize` vary it.
+ */
+export interface SweepAttack {
+  /** The scene model id to attack (its gradients drive PGD). */
+  model: string;
+  /** A label of that model: targeted maximises log p(class), untargeted minimises it. */
+  class: string;
+  mode?: 'targeted' | 'untargeted';
+  norm?: 'linf' | 'l2';
+  /** Radius of the ball in [0, 1] pixel units (at most 1 for linf). */
+  epsilon: number;
+  steps?: number;
+  /** Step length as a fraction of epsilon (as the Attack Scene settings). */
+  relativeStepSize?: number;
+  randomStart?: boolean;
+  seed?: number;
+}
+
+/** A SweepAttack with its defaults filled (and, per configuration, its swept values applied). */
+export type ResolvedSweepAttack = Required<SweepAttack>;
+
+export const ATTACK_DEFAULTS = { mode: 'targeted' as const, norm: 'linf' as const, steps: 10, relativeStepSize: 0.25, randomStart: false, seed: 0 };
+
 export interface SweepSpec {
   /** The run's folder under `.perturber/runs/` (letters, digits, `-`, `_`, `.`). */
   name: string;
@@ -63,6 +89,8 @@ export interface SweepSpec {
   analysis?: 'shapeBias';
   /** The cue-conflict scenes of the shape-bias analysis (each one multiplies the configurations). */
   cueConflict?: CueConflictPair[];
+  /** Attack every configuration afresh with PGD before the models run. */
+  attack?: SweepAttack;
 }
 
 /** One configuration of a sweep: the index (row order), the pair (cue conflict) and one value per parameter. */

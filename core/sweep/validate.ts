@@ -1,11 +1,13 @@
 /**
  * Checks of a scene's `sweep` section that the JSON schema cannot make, located in the text: each parameter path
  * names an existing numeric value of this scene, its values lie in that value's range (the schema's minimum/maximum,
- * the op registry's for perturbation parameters), the models exist, the sweep is not absurdly large.
+ * the op registry's for perturbation parameters; attack.ts's for `attack.*`, which need a `sweep.attack` section), the
+ * models exist (the attacked one too), the sweep is not absurdly large.
  */
 import type { Node } from 'jsonc-parser';
 import { diagnostic, displayPath, locate } from '../sceneText';
 import type { Scene, SceneDiagnostic } from '../sceneTypes';
+import { MAX_EPSILON } from './attack';
 import { configurationCount, parameterValues } from './configurations';
 import { parameterRange, parsePath, type ParameterRange } from './paths';
 import { MAX_CONFIGURATIONS, type SweepSpec } from './types';
@@ -76,6 +78,15 @@ export function sweepDiagnostics(value: Json, root: Node): SceneDiagnostic[] {
     sweep.models.forEach((id: unknown, i: number) => {
       if (typeof id === 'string' && !modelIds.includes(id)) report(['models', String(i)], `the scene has no model "${id}" (models: ${modelIds.join(', ') || 'none'})`);
     });
+  }
+  const attack = sweep.attack;
+  if (isObject(attack)) {
+    if (typeof attack.model === 'string' && !modelIds.includes(attack.model)) {
+      report(['attack', 'model'], `the scene has no model "${attack.model}" to attack (models: ${modelIds.join(', ') || 'none'})`);
+    }
+    if (typeof attack.epsilon === 'number' && attack.norm !== 'l2' && attack.epsilon > MAX_EPSILON.linf) {
+      report(['attack', 'epsilon'], `a linf epsilon is at most ${MAX_EPSILON.linf} (pixel units of [0, 1]), not ${attack.epsilon}`);
+    }
   }
   const pairs = Array.isArray(sweep.cueConflict) ? sweep.cueConflict.length : 0;
   if (sweep.analysis === 'shapeBias' && pairs === 0) report(['analysis'], 'the shape-bias analysis needs cue-conflict scenes in "cueConflict"');

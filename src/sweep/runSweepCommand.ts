@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { attackableModel } from '../commands/attackRun';
 import { errorMessage, type Log } from '../log';
 import { SCENE_EDITOR_VIEW_TYPE } from '../sceneEditor/sceneEditorProvider';
 import type { SceneRegistry } from '../sceneEditor/sceneRegistry';
@@ -91,6 +92,8 @@ export function registerRunSweep(registry: SceneRegistry, log: Log): vscode.Disp
               models: () => session.models.frameModels(),
               render: (s, sizes) => session.renders.render(s, sizes),
               resources: (steps) => session.perturbationFiles.prepare(steps),
+              // As Attack Scene finds them: the loaded model's gradients (a clear error when it is not loaded).
+              gradients: (id) => attackableModel(session, id).gradients,
             },
             isCancelled: () => token.isCancellationRequested,
             stopAfter: args.stopAfter,

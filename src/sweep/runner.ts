@@ -2,20 +2,24 @@
  * Runs a scene's sweep: every configuration is rendered by the scene editor's webview (the editor's renderer and
  * frame capture, `renderRequest`) and run through the frame pipeline's `runFrame` (the scene's perturbations, then
  * every model, exactly as the editor's loop does); the rows go to results.csv (runFiles.ts: atomic and resumable).
- * The webview renders configuration i+1 while the host runs the models on configuration i.
+ * The webview renders configuration i+1 while the host runs the models on configuration i. With `sweep.attack`, each
+ * configuration is first attacked with PGD on the attacked model (sweepAttack.ts) and the models run on the result.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { applyConfiguration, expandConfigurations } from '../../core/sweep/configurations';
+import { configurationAttack, resolveAttack } from '../../core/sweep/attack';
 import { aggregate, csvLayout, csvLine, csvRecords, csvRow, shapeBias, type ModelAggregate, type ShapeBias, type SweepRowResult } from '../../core/sweep/results';
-import type { SweepSpec } from '../../core/sweep/types';
+import type { ResolvedSweepAttack, SweepSpec } from '../../core/sweep/types';
 import { parameterRanges } from '../../core/sweep/validate';
 import type { FrameImage, RenderSize } from '../../core/protocol';
-import type { Scene } from '../../core/sceneTypes';
+import type { PerturbationStep, Scene } from '../../core/sceneTypes';
 import { runFrame, type FrameModel } from '../inference/framePipeline';
 import type { PerturbationResources } from '../../core/perturbations/types';
+import type { ModelGradients } from '../inference/modelGradients';
+import { attackConfiguration, prepareAttack } from './sweepAttack';
 import { chooseFolder, CSV, RunFiles, SUMMARY, writeAtomic } from './runFiles';
 
 export interface SweepHost {
@@ -23,6 +27,8 @@ export interface SweepHost {
   models(): FrameModel[];
   render(scene: Scene, sizes: readonly RenderSize[]): Promise<FrameImage[]>;
   resources(steps: Scene['perturbations']): PerturbationResources | undefined;
+  /** The gradients of a scene model, for `sweep.attack` (default: the loaded model's own `gradients`). */
+  gradients?(modelId: string): ModelGradients | undefined;
 }
 
 export interface SweepOptions {
@@ -63,8 +69,13 @@ export interface SweepSummary {
   models: { id: string; displayName: string; onnx: string; sha256: string }[];
   perModel: Record<string, ModelAggregate>;
   shapeBias?: Record<string, ShapeBias>;
-  /** This call's timings (ms): wall time, waiting for renders, running perturbations + models, and throughput. */
-  timings: { totalMs: number; renderWaitMs: number; inferenceMs: number; configurationsPerSecond: number | null };
+  /** The sweep's attack (defaults filled; swept values vary per row) and the class as the attacked model has it. */
+  attack?: ResolvedSweepAttack & { label: string; outputIndex: number; displayName: string; sweptValues: string[] };
+  /**
+   * This call's timings (ms): wall time, waiting for renders, running perturbations + models (the attacks included),
+   * the attacks alone, and throughput.
+   */
+  timings: { totalMs: number; renderWaitMs: number; inferenceMs: number; attackMs: number; configurationsPerSecond: number | null };
   date: string;
 }
 
@@ -73,14 +84,19 @@ export function specHash(scene: Scene): string {
   return createHash('sha256').update(JSON.stringify(scene)).digest('hex');
 }
 
-function rowResult(prediction: { id: string; top: { label: string; probability: number }[]; error?: string }, layers: { layer: string; neurons: { index: number; mean: number }[] }[], spec: SweepSpec): SweepRowResult {
-  const classes = (spec.record?.classes ?? []).map((c) => {
+function rowResult(
+  prediction: { id: string; top: { label: string; probability: number }[]; error?: string },
+  layers: { layer: string; neurons: { index: number; mean: number }[] }[],
+  recorded: readonly string[],
+  attack: SweepRowResult['attack'],
+): SweepRowResult {
+  const classes = recorded.map((c) => {
     const found = prediction.top.find((p) => p.label === c) ?? prediction.top.find((p) => p.label.toLowerCase() === c.toLowerCase());
     return found ? found.probability : null;
   });
   const neurons = new Map<string, number>();
   for (const layer of layers) for (const n of layer.neurons) neurons.set(`${layer.layer}:${n.index}`, n.mean);
-  return { modelId: prediction.id, top: prediction.top, classes, neurons, ...(prediction.error ? { error: prediction.error } : {}) };
+  return { modelId: prediction.id, top: prediction.top, classes, neurons, ...(attack ? { attack } : {}), ...(prediction.error ? { error: prediction.error } : {}) };
 }
 
 function png(image: FrameImage): Buffer {
@@ -102,20 +118,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const sceneModels = scene.models.filter((m) => wanted.includes(m.id));
   const failed = models.filter((m) => !m.model);
   if (failed.length > 0) throw new Error(`models not loaded: ${failed.map((m) => `${m.id} (${m.error ?? 'still loading'})`).join('; ')}`);
+  // Checked before anything is written: a bad class or a model without gradients stops the run here.
+  const attack = spec.attack ? await prepareAttack(resolveAttack(spec.attack), host.models(), (id) => host.gradients?.(id)) : undefined;
   const sizes: RenderSize[] = [];
-  for (const m of models) {
-    const { width, height } = m.model!.manifest.input;
+  for (const m of [...models.map((m) => m.model!), ...(attack ? [attack.model] : [])]) {
+    const { width, height } = m.manifest.input;
     if (!sizes.some((s) => s.width === width && s.height === height)) sizes.push({ width, height });
   }
   const layout = csvLayout(spec, sceneModels);
   // Named classes need every class's probability; otherwise the top-k is enough.
-  const topK = (spec.record?.classes?.length ?? 0) > 0 ? Number.MAX_SAFE_INTEGER : layout.topK;
+  const topK = layout.classes.length > 0 ? Number.MAX_SAFE_INTEGER : layout.topK;
 
   const { folder, progress } = await chooseFolder(options.runsDir, spec.name, hash);
   const { files, done: resumedAt } = await RunFiles.open(folder, hash, configs.length, csvLine(layout.header), progress);
   if (spec.saveImages) await fs.mkdir(path.join(folder, 'images'), { recursive: true });
   let renderWaitMs = 0;
   let inferenceMs = 0;
+  let attackMs = 0;
   let done = resumedAt;
   /** Configurations appended to the CSV (committed ones are `done`). */
   let appended = resumedAt;
@@ -147,15 +166,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       // Overlap: the webview renders the next configuration while the models run on this one.
       next = i + 1 < configs.length ? renderAt(i + 1) : undefined;
       const configScene = applyConfiguration(scene, spec, configs[i]);
-      const steps = configScene.perturbations;
+      let steps: readonly PerturbationStep[] = configScene.perturbations;
+      let resources = host.resources(configScene.perturbations);
+      let objective: SweepRowResult['attack'];
+      const configAttack = configurationAttack(spec, configs[i]);
+      if (attack && configAttack) {
+        const outcome = await attackConfiguration(attack, configAttack, images, steps, resources);
+        ({ steps, resources, objective } = outcome);
+        attackMs += performance.now() - t1;
+      }
       let inputs: (() => FrameImage[]) | undefined;
       const run = await runFrame(
-        { frameId: i, images, steps, resources: host.resources(steps), models: () => models, topK },
+        { frameId: i, images, steps, resources, models: () => models, topK },
         spec.saveImages ? { onModelInput: (_id, get) => (inputs = get) } : {},
       );
       inferenceMs += performance.now() - t1;
       const text = run.predictions
-        .map((p, m) => csvRow(layout, spec, configs[i], rowResult(p, run.activations[m]?.layers ?? [], spec)))
+        .map((p, m) => csvRow(layout, spec, configs[i], rowResult(p, run.activations[m]?.layers ?? [], layout.classes, objective)))
         .join('');
       if (options.stopAfter !== undefined && i - resumedAt >= options.stopAfter) {
         await files.appendTorn(text);
@@ -198,9 +225,20 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     ...(stopped ? { stopped } : {}),
     ...(resumedAt === configs.length ? { alreadyComplete: true } : {}),
     models: models.map((m) => ({ id: m.id, displayName: m.model!.manifest.displayName, onnx: m.model!.onnxPath, sha256: m.model!.sha256 })),
-    perModel: aggregate(records, spec.record?.classes ?? []),
+    perModel: aggregate(records, layout.classes),
     ...(spec.analysis === 'shapeBias' ? { shapeBias: shapeBias(records) } : {}),
-    timings: { totalMs, renderWaitMs, inferenceMs, configurationsPerSecond: done > resumedAt ? (done - resumedAt) / (totalMs / 1000) : null },
+    ...(attack && spec.attack
+      ? {
+          attack: {
+            ...resolveAttack(spec.attack),
+            label: attack.label,
+            outputIndex: attack.outputIndex,
+            displayName: attack.model.manifest.displayName,
+            sweptValues: spec.parameters.map((p) => p.path).filter((p) => p.startsWith('attack.')),
+          },
+        }
+      : {}),
+    timings: { totalMs, renderWaitMs, inferenceMs, attackMs, configurationsPerSecond: done > resumedAt ? (done - resumedAt) / (totalMs / 1000) : null },
     date: new Date().toISOString(),
   };
   await writeAtomic(path.join(folder, SUMMARY), JSON.stringify(summary, null, 2) + '\n');

@@ -4,7 +4,10 @@
  * (a) the CSV's numbers equal running each configuration one by one through the editor's normal loop;
  * (b) a run stopped like a kill mid-write (the stopAfter hook leaves half a configuration's rows in the file), then
  *     resumed, gives a CSV byte-identical to an uninterrupted run's; running a complete run again adds nothing;
- *     a changed spec with the same name goes to a new folder.
+ *     a changed spec with the same name goes to a new folder;
+ * (c) an attack sweep: samples/robustness-curve.perturber.json runs (p(dog) per model per epsilon is logged for README
+ *     "Sweeps"), and a targeted configuration gives every model the p(class) that Attack Scene gives with the same
+ *     epsilon, steps and seed on the same scene.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -91,7 +94,7 @@ suite('host: sweeps', () => {
     const text = sceneText(root, undefined);
     fs.writeFileSync(fileOne, text);
     const uri = vscode.Uri.file(fileOne);
-    // lastResults() is the newest results of any scene (kept after its editor closes), and this scene's first frame
+    // lastResults() is the newest results of whichever scene (kept after its editor closes), and this scene's first frame
     // can equal the sweep scene's last one to the byte (same camera, frame ids count per editor): wait for a frame
     // processed after the sweep scene's editor closed, as the loop timing log records them.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -179,5 +182,81 @@ suite('host: sweeps', () => {
     assert.strictEqual(path.basename(other.folder), 'grid-b-2');
     assert.strictEqual(other.rows, 2);
     assert.ok(uninterrupted.equals(fs.readFileSync(csv)), 'the old run is untouched');
+  });
+});
+
+interface AttackSummary {
+  stepsDone: number;
+  probabilities: { model: string; before: number | null; after: number | null; error?: string }[];
+}
+
+suite('host: attack sweeps', () => {
+  let root: string;
+  let extensionPath: string;
+  suiteSetup(async () => {
+    const ext = vscode.extensions.getExtension<Api>('perturber.perturber-vscode')!;
+    await ext.activate();
+    extensionPath = ext.extensionPath;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  });
+  suiteTeardown(async () => {
+    for (const doc of vscode.workspace.textDocuments) if (doc.isDirty && doc.uri.fsPath.startsWith(root)) await doc.save();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the robustness-curve sample: untargeted PGD on standard lowers its p(dog) as epsilon grows', async () => {
+    const file = path.join(root, 'robustness-curve-copy.perturber.json');
+    fs.copyFileSync(path.join(extensionPath, 'samples', 'robustness-curve.perturber.json'), file);
+    const summary = await sweep(vscode.Uri.file(file));
+    assert.strictEqual(summary.complete, true);
+    assert.strictEqual(summary.rows, 18);
+    const rows = csvRecords(fs.readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+    const curve: Record<string, string[]> = {};
+    for (const r of rows) (curve[r.model] ??= []).push(`${r['attack.epsilon']}: p(dog) ${r['p:dog']} top1 ${r.top1_label}`);
+    console.log(`robustness curve: ${JSON.stringify(curve, null, 1)}`);
+    const standard = rows.filter((r) => r.model === 'standard').map((r) => Number(r['p:dog']));
+    assert.strictEqual(rows.find((r) => r.model === 'standard' && r['attack.epsilon'] === '0')!.top1_label, 'dog', 'the lab trio\'s standard model sees the fur');
+    assert.ok(standard[5] < standard[0] / 10, `standard p(dog) ${standard}`);
+    for (const r of rows) {
+      if (r['attack.epsilon'] === '0') assert.strictEqual(r.attack_objective_before, r.attack_objective_after);
+      else assert.ok(Number(r.attack_objective_after) < Number(r.attack_objective_before), JSON.stringify(r));
+    }
+  });
+
+  test('a targeted attack sweep configuration equals Attack Scene with the same settings on every model', async () => {
+    const epsilon = 0.0313725;
+    const spec: SweepSpec = {
+      name: 'attack-vs-scene',
+      parameters: [{ path: 'attack.epsilon', values: [epsilon] }],
+      record: { topK: 1 },
+      attack: { model: 'standard', class: 'car', mode: 'targeted', norm: 'linf', epsilon, steps: 5, relativeStepSize: 0.25, randomStart: false, seed: 0 },
+    };
+    const file = path.join(root, 'attack-vs-scene.perturber.json');
+    const value = JSON.parse(fs.readFileSync(path.join(extensionPath, 'samples', 'lab-trio.perturber.json'), 'utf8'));
+    value.sweep = spec;
+    fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+    const uri = vscode.Uri.file(file);
+    const summary = await sweep(uri);
+    const rows = csvRecords(fs.readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+    assert.strictEqual(rows.length, 3);
+
+    // The editor of the same scene is open (the sweep opened it): Attack Scene attacks its last frame.
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'perturber.sceneEditor');
+    await sleep(1500);
+    const attack = (await vscode.commands.executeCommand('perturber.attackScene', {
+      model: 'standard', target: 'car', norm: 'linf', epsilon, stepSize: 0.25 * epsilon, steps: 5, randomStart: false, seed: 0,
+    })) as AttackSummary | undefined;
+    assert.ok(attack, 'Attack Scene failed (see the Perturber output)');
+    assert.strictEqual(attack.stepsDone, 5);
+    console.log(`sweep vs Attack Scene p(car): ${JSON.stringify(rows.map((r) => [r.model, r['p:car'], attack.probabilities.find((p) => p.model === r.model)?.after]))}`);
+    for (const r of rows) {
+      const p = attack.probabilities.find((x) => x.model === r.model);
+      assert.ok(p && p.after !== null, r.model);
+      // Relative (p(car) is 3e-7 on texture-randomised): measured equal to the CSV's 7 digits on every model.
+      assert.ok(Math.abs(Number(r['p:car']) - p.after) <= 1e-4 * p.after, `${r.model}: sweep ${r['p:car']}, Attack Scene ${p.after}`);
+    }
+    const standard = rows.find((r) => r.model === 'standard')!;
+    assert.ok(Number(standard.attack_objective_after) > Number(standard.attack_objective_before), 'log p(car) rose');
   });
 });

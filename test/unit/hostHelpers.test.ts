@@ -23,6 +23,8 @@ test('every sample scene parses without diagnostics and uses built-in models (th
     'mug-on-sky.perturber.json',
     // Image perturbations (issue 4): a blur, ImageNet-C noise, and two disabled steps.
     'perturbations.perturber.json',
+    // Attack sweeps (issue 8): untargeted PGD over epsilon on the lab trio's standard model.
+    'robustness-curve.perturber.json',
     'roll-background.perturber.json',
     // Sweeps (issue 8): a cue-conflict sweep over the lab trio with the shape-bias analysis.
     'shape-bias.perturber.json',
@@ -36,7 +38,7 @@ test('every sample scene parses without diagnostics and uses built-in models (th
     assert.deepEqual(diagnostics, [], file);
     assert.equal(migratedFrom, undefined, `${file} is at the current version`);
     assert.ok(scene && scene.models.length > 0, file);
-    if (file === 'lab-trio.perturber.json' || file === 'shape-bias.perturber.json') {
+    if (['lab-trio.perturber.json', 'shape-bias.perturber.json', 'robustness-curve.perturber.json'].includes(file)) {
       assert.deepEqual(scene.models.map((m) => m.path), ['builtin:lab/standard', 'builtin:lab/texture-randomised', 'builtin:lab/adversarial']);
       for (const m of scene.models) assert.ok(existsSync(path.join(REPO, 'models', 'lab', `${m.path.split('/')[1]}.onnx`)), m.path);
     } else assert.ok(scene.models.every((m) => m.path === 'builtin:fixture'), file);

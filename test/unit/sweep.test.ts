@@ -7,6 +7,7 @@ import { applyConfiguration, configurationCount, expandConfigurations, parameter
 import { parameterRange, parsePath } from '../../core/sweep/paths';
 import { aggregate, csvLayout, csvRecords, csvRow, formatNumber, parseCsv, shapeBias } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
+import { attackPgdOptions, configurationAttack, recordedClasses } from '../../core/sweep/attack';
 import type { Scene } from '../../core/sceneTypes';
 
 const SAMPLES = join(__dirname, '..', '..', '..', 'samples');
@@ -166,4 +167,68 @@ test('shape bias counts shape and texture decisions per model', () => {
   assert.deepEqual(bias.a, { shapeDecisions: 2, textureDecisions: 1, otherDecisions: 1, shapeBias: 2 / 3 });
   assert.equal(bias.b.shapeBias, 0);
   assert.equal(bias.c.shapeBias, null);
+});
+
+const ATTACK = { model: 'standard', class: 'dog', mode: 'untargeted', epsilon: 0.01 };
+
+test('attack paths are valid only with sweep.attack, inside their ranges; attack problems are located', () => {
+  const eps = { path: 'attack.epsilon', values: [0, 1 / 255] };
+  assert.deepEqual(withSweep({ name: 'a', parameters: [eps], attack: ATTACK }).diagnostics, []);
+  const cases: [unknown, RegExp, string][] = [
+    [{ name: 'a', parameters: [eps] }, /cannot sweep attack.epsilon: .*need a "sweep.attack" section/, 'sweep.parameters[0].path'],
+    [{ name: 'a', parameters: [{ path: 'attack.seed', values: [1] }], attack: ATTACK }, /attack.epsilon, attack.steps, attack.relativeStepSize/, 'sweep.parameters[0].path'],
+    [{ name: 'a', parameters: [{ path: 'attack.epsilon', values: [0, 2] }], attack: ATTACK }, /2 is outside attack.epsilon's range 0..1 \(the linf attack\)/, 'sweep.parameters[0].values[1]'],
+    [{ name: 'a', parameters: [{ path: 'attack.epsilon', values: [-0.01] }], attack: ATTACK }, /-0.01 is outside attack.epsilon's range/, 'sweep.parameters[0].values[0]'],
+    [{ name: 'a', parameters: [{ path: 'attack.steps', values: [1, 2.5] }], attack: ATTACK }, /attack.steps takes integers/, 'sweep.parameters[0].values[1]'],
+    [{ name: 'a', parameters: [{ path: 'attack.steps', range: { from: 0, to: 3, steps: 3 } }], attack: ATTACK }, /takes integers: 3 steps from 0 to 3 give fractions/, 'sweep.parameters[0].range.steps'],
+    [{ name: 'a', parameters: [{ path: 'attack.relativeStepSize', values: [11] }], attack: ATTACK }, /outside attack.relativeStepSize's range 0..10/, 'sweep.parameters[0].values[0]'],
+    [{ name: 'a', parameters: [], attack: { ...ATTACK, model: 'nobody' } }, /no model "nobody" to attack \(models: standard, texture-randomised, adversarial\)/, 'sweep.attack.model'],
+    [{ name: 'a', parameters: [], attack: { ...ATTACK, epsilon: 2 } }, /a linf epsilon is at most 1/, 'sweep.attack.epsilon'],
+  ];
+  for (const [sweep, message, path] of cases) {
+    const { text, scene, diagnostics } = withSweep(sweep);
+    assert.equal(scene, null, JSON.stringify(sweep));
+    const d = diagnostics.find((x) => message.test(x.message));
+    assert.ok(d, `${JSON.stringify(sweep)}: ${JSON.stringify(diagnostics)}`);
+    assert.equal(d.path, path);
+    assert.ok(d.length > 0 && text.slice(d.offset, d.offset + d.length).length > 0);
+  }
+  // Schema problems: a negative epsilon, fractional steps, no class, an unknown key; each at its value.
+  const schemaCases: [unknown, string][] = [
+    [{ ...ATTACK, epsilon: -0.5 }, 'sweep.attack.epsilon'],
+    [{ ...ATTACK, steps: 2.5 }, 'sweep.attack.steps'],
+    [{ ...ATTACK, mode: 'sideways' }, 'sweep.attack.mode'],
+    [{ model: 'standard', epsilon: 0.1 }, 'sweep.attack'],
+  ];
+  for (const [attack, path] of schemaCases) {
+    const { scene, diagnostics } = withSweep({ name: 'a', parameters: [], attack });
+    assert.equal(scene, null, JSON.stringify(attack));
+    assert.ok(diagnostics.some((d) => d.path === path), `${JSON.stringify(attack)}: ${JSON.stringify(diagnostics.map((d) => [d.path, d.message]))}`);
+  }
+  // An l2 attack takes epsilons above 1.
+  assert.deepEqual(withSweep({ name: 'a', parameters: [{ path: 'attack.epsilon', values: [0.5, 3] }], attack: { ...ATTACK, norm: 'l2' } }).diagnostics, []);
+});
+
+test('an attack: defaults filled, swept values per configuration, the scene left alone, its class recorded', () => {
+  const { scene } = withSweep({ name: 'a', parameters: [{ path: 'camera.azimuth', values: [0, 10] }, { path: 'attack.epsilon', values: [0, 0.5] }, { path: 'attack.steps', values: [3] }], attack: ATTACK, record: { classes: ['cat', 'DOG'] } });
+  const spec = scene!.sweep!;
+  assert.deepEqual(spec.attack, { model: 'standard', class: 'dog', mode: 'untargeted', norm: 'linf', epsilon: 0.01, steps: 10, relativeStepSize: 0.25, randomStart: false, seed: 0 });
+  const configs = expandConfigurations(spec);
+  assert.deepEqual(configs.map((c) => c.values), [[0, 0, 3], [0, 0.5, 3], [10, 0, 3], [10, 0.5, 3]]);
+  const a = configurationAttack(spec, configs[3])!;
+  assert.deepEqual([a.epsilon, a.steps, a.relativeStepSize, a.mode], [0.5, 3, 0.25, 'untargeted']);
+  assert.deepEqual(attackPgdOptions(a), { norm: 'linf', epsilon: 0.5, stepSize: 0.125, steps: 3, randomStart: false, seed: 0 });
+  assert.equal(configurationAttack({ ...spec, attack: undefined }, configs[3]), undefined);
+  const out = applyConfiguration(scene!, spec, configs[3]);
+  assert.equal(out.camera.azimuth, 10);
+  assert.equal((out as unknown as Record<string, unknown>).attack, undefined);
+  assert.deepEqual(parseScene(JSON.stringify(out)).diagnostics, []);
+  // "DOG" already records the class (matched ignoring case); without it the class is added.
+  assert.deepEqual(recordedClasses(spec), ['cat', 'DOG']);
+  assert.deepEqual(recordedClasses({ ...spec, record: { topK: 1 } }), ['dog']);
+  const layout = csvLayout({ ...spec, record: { topK: 1 } }, scene!.models);
+  assert.deepEqual(layout.header, ['config', 'camera.azimuth', 'attack.epsilon', 'attack.steps', 'model', 'top1_label', 'top1_prob', 'p:dog', 'attack_objective_before', 'attack_objective_after', 'error']);
+  const line = csvRow(layout, spec, configs[1], { modelId: 'standard', top: [{ label: 'dog', probability: 0.5 }], classes: [0.5], neurons: new Map(), attack: { before: -0.1234567891, after: -2 } });
+  assert.equal(line, '1,0,0.5,3,standard,dog,0.5,0.5,-0.1234568,-2,\n');
+  assert.deepEqual(aggregate(csvRecords(layout.header.join(',') + '\n' + line), layout.classes).standard.meanClassProbability, { dog: 0.5 });
 });

@@ -2,11 +2,14 @@
  * The sweep runner (src/sweep/runner.ts) with a fake renderer and the fixture model: the rows match running each
  * configuration's image through runModel; interrupted runs (cancel at a random point, a render that throws, a torn
  * trailing line, the stopAfter kill hook) resume to a CSV byte-identical to an uninterrupted run; a changed spec goes
- * to a new folder. The extension-host test (test/suite/sweep.test.ts) does the same with the real webview.
+ * to a new folder. With `sweep.attack`: epsilon 0 and steps 0 give the clean rows, a row equals PGD + the model run
+ * by hand, the attack moves p(class) the way it should, a killed attack sweep resumes to identical bytes, and an
+ * unknown class stops the run before it writes. The extension-host test (test/suite/sweep.test.ts) does the same
+ * with the real webview.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../core/noise';
@@ -21,6 +24,8 @@ import type { FrameModel } from '../../src/inference/framePipeline';
 import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import { runModel } from '../../src/inference/runModel';
 import { runSweep, type SweepOptions } from '../../src/sweep/runner';
+import { pgd } from '../../core/attacks/pgd';
+import { applyPipeline, rgbaToFloat } from '../../core/perturbations/pipeline';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'models', 'fixture');
 let model: LoadedModel | undefined;
@@ -157,4 +162,128 @@ test('a changed spec under the same name goes to a new folder and leaves the old
   const summary = JSON.parse(readFileSync(path.join(second.folder, 'summary.json'), 'utf8'));
   assert.equal(summary.rows, 5);
   assert.equal(summary.models[0].sha256, models[0].model!.sha256);
+});
+
+/** The fixture's clean prediction at azimuth a (elevation 0, blur 0.5): what the attack tests aim at or away from. */
+const AZIMUTHS = [-60, 60];
+const EPSILONS = [0, 2 / 255, 0.1];
+
+function attackSpec(mode: 'targeted' | 'untargeted', target: string, name = `attack-${mode}`): SweepSpec {
+  return {
+    name,
+    parameters: [
+      { path: 'camera.azimuth', values: AZIMUTHS },
+      { path: 'attack.steps', values: [0, 10] },
+      { path: 'attack.epsilon', values: EPSILONS },
+    ],
+    record: { topK: 2 },
+    attack: { model: 'fix', class: target, mode, epsilon: 0.01 },
+  };
+}
+
+/** log p(label) of the fixture and its gradient (Attack Scene's objective). */
+function logP(m: LoadedModel, labelIndex: number) {
+  const objective = { kind: 'logSoftmax' as const, weights: { [labelIndex + m.manifest.labelOffset]: 1 } };
+  return async (x: Float32Array) => {
+    const run = await m.gradients.run(x, 1, objective);
+    return { objective: run.objective[0], grad: run.gradInput };
+  };
+}
+
+const FIELDS = ['model', 'top1_label', 'top1_prob', 'top2_label', 'top2_prob', 'error'];
+
+test('attack sweep: epsilon 0 and steps 0 rows are the clean rows; a row equals PGD and the model run by hand', async () => {
+  const m = await fixture();
+  const clean = await setup({ name: 'clean', parameters: [{ path: 'camera.azimuth', values: AZIMUTHS }], record: { topK: 2, classes: ['yellow'] } });
+  const cleanRows = csvRecords(readFileSync(path.join((await runSweep(options(clean.scene, clean.models, path.join(tmp, 'clean')))).folder, 'results.csv'), 'utf8'));
+  const target = 'yellow';
+  assert.notEqual(cleanRows[0].top1_label, target, 'the targeted class is not what the model sees already');
+  const spec = attackSpec('targeted', target);
+  const { scene, models } = await setup(spec);
+  const summary = await runSweep(options(scene, models, path.join(tmp, 'attack')));
+  assert.equal(summary.complete, true);
+  assert.equal(summary.configurations, 12);
+  assert.deepEqual(summary.attack && [summary.attack.label, summary.attack.outputIndex, summary.attack.mode, summary.attack.sweptValues], [target, m.labels.indexOf(target), 'targeted', ['attack.steps', 'attack.epsilon']]);
+  const rows = csvRecords(readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+  assert.equal(rows.length, 12);
+  assert.deepEqual(Object.keys(rows[0]).slice(-4), ['p:yellow', 'attack_objective_before', 'attack_objective_after', 'error']);
+  for (const config of expandConfigurations(spec, [false, true, false])) {
+    const row = rows[config.index];
+    const [azimuth, steps, epsilon] = config.values;
+    const reference = cleanRows[AZIMUTHS.indexOf(azimuth)];
+    if (steps === 0 || epsilon === 0) {
+      // The clean row to the byte (the same fields as printed), and before = after.
+      assert.deepEqual([...FIELDS, 'p:yellow'].map((f) => row[f]), [...FIELDS, 'p:yellow'].map((f) => reference[f]), `config ${config.index}`);
+      assert.equal(row.attack_objective_before, row.attack_objective_after);
+      continue;
+    }
+    // By hand: x0 -> pgd -> clamp(x0 + delta) -> the model.
+    const s = applyConfiguration(scene, spec, config);
+    const x0 = applyPipeline(rgbaToFloat(discRender(s, { width: 64, height: 64 })), s.perturbations, () => 0).image;
+    const result = await pgd(x0.data, logP(m, m.labels.indexOf(target)), { norm: 'linf', epsilon, stepSize: 0.25 * epsilon, steps, randomStart: false, seed: 0 });
+    const attacked = { width: 64, height: 64, data: x0.data.map((v, i) => Math.min(1, Math.max(0, v + result.delta[i]))) };
+    const run = await runModel({ id: 'fix', model: m, watch: [], image: discRender(s, { width: 64, height: 64 }), perturbed: attacked, topK: 10 });
+    const p = run.predictions.top.find((t) => t.label === target)!.probability;
+    // Relative: the CSV keeps 7 significant digits, and a probability of 1e-8 must match as closely as one of 0.5.
+    const close = (a: string, b: number, what: string): void => assert.ok(Math.abs(Number(a) - b) <= 1e-6 * Math.abs(b), `config ${config.index} ${what}: ${a} vs ${b}`);
+    close(row['p:yellow'], p, 'p(target)');
+    close(row.top1_prob, run.predictions.top[0].probability, 'top1');
+    assert.equal(row.top1_label, run.predictions.top[0].label);
+    close(row.attack_objective_before, result.objectives[0], 'objective before');
+    close(row.attack_objective_after, result.objectives[result.objectives.length - 1], 'objective after');
+    assert.ok(Math.abs(Math.log(Number(row['p:yellow'])) - Number(row.attack_objective_after)) < 1e-4, 'the objective is log p(class)');
+  }
+});
+
+test('attack sweep: targeted raises p(class) at the largest epsilon, untargeted lowers it', async () => {
+  const measured: Record<string, number[]> = {};
+  for (const mode of ['targeted', 'untargeted'] as const) {
+    // Untargeted pushes away from what the model sees at azimuth -60 (the clean top-1 there).
+    const clean = await setup({ name: 'c', parameters: [{ path: 'camera.azimuth', values: [-60] }], record: { topK: 1 } });
+    const seen = csvRecords(readFileSync(path.join((await runSweep(options(clean.scene, clean.models, path.join(tmp, `seen-${mode}`)))).folder, 'results.csv'), 'utf8'))[0].top1_label;
+    const target = mode === 'targeted' ? 'yellow' : seen;
+    const { scene, models } = await setup(attackSpec(mode, target));
+    const summary = await runSweep(options(scene, models, path.join(tmp, `direction-${mode}`)));
+    const rows = csvRecords(readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+    // Azimuth -60, 10 steps: epsilon 0, 2/255, 0.1 are configurations 3, 4, 5.
+    const p = [3, 4, 5].map((i) => Number(rows[i][`p:${target}`]));
+    measured[`${mode} ${target}`] = p;
+    if (mode === 'targeted') {
+      assert.ok(p[2] > 0.5 && p[2] > 10 * p[0], `targeted: ${p}`);
+      assert.ok(p[1] >= p[0], `targeted: ${p}`);
+    } else {
+      assert.ok(p[0] > 0.5 && p[2] < p[0] / 10, `untargeted: ${p}`);
+      assert.ok(p[1] <= p[0], `untargeted: ${p}`);
+      assert.notEqual(rows[5].top1_label, seen, 'the attack changes the decision');
+    }
+    assert.ok(Number(rows[5].attack_objective_after) !== Number(rows[5].attack_objective_before));
+  }
+  console.log('attack sweep p(class) at epsilon 0, 2/255, 0.1:', JSON.stringify(measured));
+});
+
+test('attack sweep: a kill mid-way resumes to a byte-identical CSV; an unknown class stops before writing', async () => {
+  const spec = attackSpec('untargeted', 'red', 'attack-kill');
+  const { scene, models } = await setup(spec);
+  const reference = readFileSync(path.join((await runSweep(options(scene, models, path.join(tmp, 'attack-ref')))).folder, 'results.csv'));
+  for (const stopAfter of [1, 4, 8]) {
+    const runsDir = path.join(tmp, `attack-kill-${stopAfter}`);
+    const first = await runSweep(options(scene, models, runsDir, { stopAfter }));
+    assert.equal(first.stopped, 'stopAfter');
+    assert.equal(first.done, stopAfter);
+    const csv = path.join(runsDir, 'attack-kill', 'results.csv');
+    appendFileSync(csv, '9,60,10,0.0');
+    const resumed = await runSweep(options(scene, models, runsDir));
+    assert.equal(resumed.resumedAt, stopAfter);
+    assert.ok(reference.equals(readFileSync(csv)), `stopAfter ${stopAfter}`);
+  }
+  const header = reference.toString('utf8').split('\n')[0];
+  assert.ok(header.endsWith(',p:red,attack_objective_before,attack_objective_after,error'), header);
+
+  const bad = await setup({ ...spec, name: 'bad-class', attack: { ...spec.attack!, class: 'zebra' } });
+  const runsDir = path.join(tmp, 'bad-class');
+  await assert.rejects(runSweep(options(bad.scene, bad.models, runsDir)), /sweep\.attack\.class "zebra" is not a label of fix \(Fixture hue classifier \(64 px\), 8 labels: "red", "orange"/);
+  assert.ok(!existsSync(path.join(runsDir, 'bad-class', 'results.csv')), 'nothing is written');
+  const noModel = await setup({ ...spec, name: 'no-model', attack: { ...spec.attack!, model: 'ghost' } });
+  await assert.rejects(runSweep(options(noModel.scene, noModel.models, runsDir)), /the scene has no model "ghost" \(models: fix\)/);
+  assert.ok(!existsSync(path.join(runsDir, 'no-model')));
 });
