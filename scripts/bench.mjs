@@ -13,8 +13,8 @@
 //  1c. Gradients (issue 6): forward, forward+backward and PGD-10 on torchvision's GoogLeNet (6.6M parameters,
 //     224 px, random seeded weights) with ONNX Runtime and core/gradients, against PyTorch on the same weights in the
 //     same run, as ratios, plus the max relative error of the ONNX gradient against autograd's. Needs Debian's
-//     /usr/bin/python3 with torch (scripts/bench_gradients.py builds and exports the model); skipped without it.
-//     In scripts/benchGradients.mjs.
+//     /usr/bin/python3 with torch (scripts/bench_gradients.py builds and exports the model); without it, only the
+//     ONNX Runtime side runs, on the GoogLeNet-shaped unit fixture (64 px), and says so. In scripts/benchGradients.mjs.
 //     PyTorch's runs (a child process) and ORT's alternate in blocks; medians and minima. When forward+backward is
 //     over 2.5x the forward (the issue's aim), or with --profile, ORT's per-op profile of the gradient graph.
 //     `node scripts/bench.mjs --only gradients` runs just this part.

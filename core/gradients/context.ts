@@ -104,7 +104,11 @@ export function unbroadcast(c: RuleContext, g: string, x: string, out: string): 
     if (axes.length === 0) return g;
     return e.op('Reshape', [e.reduce('ReduceSum', g, axes, 1), e.shape(x)]);
   }
-  return g; // opset < 13 without static shapes: assumed not broadcast (see the file comment)
+  // Opset < 13 without static shapes: ReduceSum takes its axes as an attribute, unknown here. Raising
+  // UnsupportedOpError would refuse the common case (operands of one shape, no value_info), so g is reshaped to x's
+  // run-time shape: exact when x was not broadcast (the element counts agree), and when it was (x has fewer elements)
+  // ONNX Runtime rejects the Reshape at run time, so a broadcast operand never gets a silently wrong gradient.
+  return e.op('Reshape', [g, e.shape(x)]);
 }
 
 export function rankOf(c: RuleContext, x: string): number {

@@ -1,20 +1,21 @@
 /**
- * Gradients without a training runtime (DESIGN.md): given an ONNX model and an objective, emit a new ONNX model
- * of standard operators that outputs the objective (one value per batch item) and its gradient with respect to
- * the input, computed by reverse-mode differentiation over the forward graph, which is kept intact.
+ * Gradients without a training runtime (the design is described in the project's notes outside this repository):
+ * given an ONNX model and an objective, emit a new ONNX model of standard operators that outputs the objective (one
+ * value per batch item) and its gradient with respect to the input, computed by reverse-mode differentiation over
+ * the forward graph, which is kept intact.
  *
  * Shapes: every rule works from run-time shapes (Shape/Size/Expand/Slice in the graph), never from value_info,
  * so models with symbolic or unrecorded shapes work. The exceptions, which read static information when they need
  * it and raise UnsupportedOpError when it is missing: Conv's kernel size (kernel_shape or the weight's
  * initializer dims), Conv with auto_pad SAME_* (needs the input's static spatial size), Transpose without perm
- * and MatMul (need the rank), and broadcasting Add/Sub/Mul/Div in opset < 13 (ReduceSum takes axes as an
- * attribute there: axes come from static shapes when recorded, else the operands are assumed to have the
- * output's shape). From opset 13 the broadcast axes are found at run time (Shape, Equal, NonZero) and reduced
- * with ReduceSum(keepdims=1, noop_with_empty_axes=1) followed by a Reshape to the operand's shape.
+ * and MatMul (need the rank). Broadcasting Add/Sub/Mul/Div: from opset 13 the broadcast axes are found at run time
+ * (Shape, Equal, NonZero) and reduced with ReduceSum(keepdims=1, noop_with_empty_axes=1) followed by a Reshape to
+ * the operand's shape; below opset 13 ReduceSum takes its axes as an attribute, so they come from the recorded
+ * static shapes, and without those the gradient is reshaped to the operand's shape (exact when it was not
+ * broadcast; ONNX Runtime rejects that Reshape at run time when it was: see context.ts unbroadcast).
  *
- * Supported opsets: 11 and later (Slice/Pad/Clip take inputs; ScatterElements exists). MaxPool's scatter-add
- * does not need ScatterElements' reduction (opset 16): the output positions are split into groups whose pooling
- * windows are disjoint, each group is scattered without collisions, and the groups are summed.
+ * Supported opsets: 11 and later (Slice/Pad/Clip take inputs). How MaxPool's gradient is routed to the window
+ * maxima: see rules/pooling.ts.
  *
  * Known limit: pooling with ceil_mode=1 where the last window would start in the end padding: ONNX Runtime's
  * kernel drops that window but its shape inference keeps it, and the folded Shape ops then disagree with the data.

@@ -6,7 +6,7 @@
  * most every ~300 ms and the frame re-run, so the panels follow the attack.
  */
 import * as path from 'node:path';
-import { pgd, type PgdOptions, type PgdResult, type ThreatModel } from '../../core/attacks/pgd';
+import { pgd, type GradientFn, type PgdOptions, type PgdResult, type ThreatModel } from '../../core/attacks/pgd';
 import { softmax } from '../../core/classify';
 import { UnsupportedOpError } from '../../core/gradients';
 import { applyPipeline, rgbaToFloat } from '../../core/perturbations/pipeline';
@@ -18,7 +18,7 @@ import type { SceneSession } from '../sceneEditor/sceneSession';
 import { attackedPng, attackPaths, deltaNpy, deltaPng, writeAtomic, type AttackPaths } from './attackFiles';
 
 /** How often at most the running attack writes its delta and refreshes the scene's frame. */
-const LIVE_UPDATE_MS = 300;
+export const LIVE_UPDATE_MS = 300;
 
 /** The PGD options (core/attacks/pgd.ts) plus what to attack and how the result enters the scene. */
 export interface AttackRequest extends PgdOptions {
@@ -123,6 +123,38 @@ async function transfer(
   return out;
 }
 
+/**
+ * PGD with the attack's progress and live updates: `report` once per step (step k of n, the target probability
+ * before it), `publish` with the current delta when LIVE_UPDATE_MS have passed since the last one (the first step
+ * publishes at once), and once more with the final delta (also after a cancel: the partial result is kept).
+ * `progress.isCancelled()` (or `cancelAfterSteps` reached) is polled before each step. `now` is the clock (tests).
+ */
+export async function livePgd(
+  x0: Float32Array,
+  gradient: GradientFn,
+  options: PgdOptions,
+  progress: AttackProgress,
+  publish: (delta: Float32Array) => Promise<void>,
+  extra: { cancelAfterSteps?: number; now?: () => number } = {},
+): Promise<PgdResult> {
+  const now = extra.now ?? Date.now;
+  let lastWrite = Number.NEGATIVE_INFINITY;
+  let stepsSeen = 0;
+  const result = await pgd(x0, gradient, options, {
+    onStep: async (k, value, delta) => {
+      stepsSeen = k;
+      progress.report(`step ${k}/${options.steps}, target p = ${Math.exp(value).toFixed(3)}`, 100 / Math.max(1, options.steps));
+      if (now() - lastWrite >= LIVE_UPDATE_MS) {
+        lastWrite = now();
+        await publish(delta);
+      }
+    },
+    isCancelled: () => progress.isCancelled() || (extra.cancelAfterSteps !== undefined && stepsSeen >= extra.cancelAfterSteps),
+  });
+  await publish(result.delta);
+  return result;
+}
+
 /** Runs the attack; throws a user-facing Error when it cannot start (then nothing is written). */
 export async function runAttack(scene: SceneSession, root: string, request: AttackRequest, progress: AttackProgress): Promise<AttackSummary> {
   const current = scene.scene();
@@ -175,28 +207,18 @@ export async function runAttack(scene: SceneSession, root: string, request: Atta
     seed: request.seed,
   };
   progress.report(`Preparing gradients of ${model.manifest.displayName}…`);
-  let lastWrite = 0;
-  let stepsSeen = 0;
   let result: PgdResult;
   try {
-    result = await pgd(
+    result = await livePgd(
       x0.data,
       async (x) => {
         const run = await model.gradients.run(x, 1, objective);
         return { objective: run.objective[0], grad: run.gradInput };
       },
       options,
-      {
-        onStep: async (k, value, delta) => {
-          stepsSeen = k;
-          progress.report(`step ${k}/${request.steps}, target p = ${Math.exp(value).toFixed(3)}`, 100 / Math.max(1, request.steps));
-          if (Date.now() - lastWrite >= LIVE_UPDATE_MS) {
-            lastWrite = Date.now();
-            await publish(delta);
-          }
-        },
-        isCancelled: () => progress.isCancelled() || (request.cancelAfterSteps !== undefined && stepsSeen >= request.cancelAfterSteps),
-      },
+      progress,
+      publish,
+      { cancelAfterSteps: request.cancelAfterSteps },
     );
   } catch (error) {
     if (error instanceof UnsupportedOpError) {
@@ -207,7 +229,6 @@ export async function runAttack(scene: SceneSession, root: string, request: Atta
     throw error;
   }
 
-  await publish(result.delta);
   await writeAtomic(files.png, attackedPng(x0, result.delta));
   await writeAtomic(files.deltaPng, deltaPng(result.delta, width, height, request.norm, request.epsilon));
   const deltaImage: FloatImage = { width, height, data: result.delta };

@@ -3,7 +3,8 @@
  * 4-D layer, ranks the layer's channels on the last model input (by attribution = activation x gradient of the class
  * logit summed over space, or by mean activation), puts the top k into the model's `watch` for that layer as one
  * undoable edit (so the activations panel shows them at once), and writes every channel's scores as CSV under
- * `.perturber/neurons/`. With an args object (`{ model, class, layer, method, k }`) it asks nothing (tests).
+ * `.perturber/neurons/`. With an args object (`{ model, class, layer, method, k }`) it asks nothing (tests). The
+ * gradient work shows a cancellable notification; a cancel writes nothing (neither the edit nor the CSV).
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -194,10 +195,21 @@ export async function findRelevantNeurons(registry: SceneRegistry, rawArgs: unkn
   const method = args?.method ?? (ask ? await pickMethod() : 'attribution');
   const k = Math.min(args?.k ?? readConfig().neuronsTopK, layer.channels ?? 0);
 
-  const ranking = await rankLayer(model, image, classIndex, layer, method);
-  const top = ranking.scores.slice(0, k).map((s) => s.channel);
-  await applyEdit(scene, watchEdit(scene, id, model, layer, name, top));
-  const csv = await writeCsv(scene, id, name, ranking.label, ranking.scores);
+  const chosen = layer;
+  // The gradient graph is built on the first use of this (class, layer) pair: seconds on a GoogLeNet-sized model.
+  const { ranking, top, csv } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Find Class-Relevant Neurons (${id}, ${name})`, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: `building the gradient graph of ${model.manifest.displayName} (first use only) and running it on frame ${input.frameId}…` });
+      const ranked = await rankLayer(model, image, classIndex, chosen, method);
+      // Cancelled while the graph was built or run: nothing is written (neither the watch-list edit nor the CSV).
+      if (token.isCancellationRequested) throw new Cancelled();
+      progress.report({ message: `writing the top ${k} to the watch list and every channel to the CSV…` });
+      const best = ranked.scores.slice(0, k).map((s) => s.channel);
+      await applyEdit(scene, watchEdit(scene, id, model, chosen, name, best));
+      return { ranking: ranked, top: best, csv: await writeCsv(scene, id, name, ranked.label, ranked.scores) };
+    },
+  );
   const score = (s: ChannelScore) => (method === 'attribution' ? s.attribution : s.meanActivation).toPrecision(3);
   void vscode.window.showInformationMessage(
     `Perturber: ${name} neurons most ${method === 'attribution' ? 'relevant to' : 'active on'} "${ranking.label}" (frame ${input.frameId}): ` +

@@ -124,6 +124,38 @@ suite('host: class-relevant neurons and saliency', () => {
     );
   });
 
+  test('findRelevantNeurons by mean activation: rank_mean is the argsort of mean_activation, the watch list gets its top k', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const uri = vscode.Uri.file(path.join(root, 'neurons-test.perturber.json'));
+    const k = 6;
+    const ranking = await vscode.commands.executeCommand<Ranking>('perturber.findRelevantNeurons', {
+      model: 'standard',
+      class: 'cat',
+      layer: 'mixed4b',
+      method: 'meanActivation',
+      k,
+    });
+    assert.strictEqual(path.basename(ranking.csv), 'neurons-test-standard-mixed4b-cat.csv');
+    const lines = fs.readFileSync(ranking.csv, 'utf8').trim().split('\n');
+    assert.strictEqual(lines[0], 'channel,attribution,mean_activation,rank_attribution,rank_mean');
+    const rows = lines.slice(1).map((l) => l.split(',').map(Number));
+    const channels = rows.map((r) => r[0]);
+    assert.deepStrictEqual([...channels].sort((a, b) => a - b), Array.from({ length: channels.length }, (_, i) => i), 'one row per channel');
+    // The independent ranking: channels by mean_activation, largest first, ties by channel; rank 1 = the largest.
+    const mean = new Map(rows.map((r) => [r[0], r[2]]));
+    const order = [...channels].sort((a, b) => mean.get(b)! - mean.get(a)! || a - b);
+    const expectedRank = new Map(order.map((c, i) => [c, i + 1]));
+    for (const r of rows) assert.strictEqual(r[4], expectedRank.get(r[0]), `channel ${r[0]}: rank_mean ${r[4]}, argsort gives ${expectedRank.get(r[0])}`);
+    assert.ok(mean.get(order[0])! > mean.get(order[order.length - 1])!, 'the means differ across channels');
+    assert.deepStrictEqual(ranking.top, order.slice(0, k));
+    assert.deepStrictEqual(channels, order, 'the CSV rows are in mean-activation order');
+
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath)!;
+    const scene = JSON.parse(document.getText()) as { models: { id: string; watch: { layer: string; neurons: number[] }[] }[] };
+    assert.deepStrictEqual(scene.models[0].watch.find((w) => w.layer === 'mixed4b')?.neurons, order.slice(0, k));
+    assert.ok(await document.save());
+  });
+
   test('saliency: a map of the model input size, more of it on the object than on the background', async () => {
     const api = await vscode.extensions.getExtension<Api>('perturber.perturber-vscode')!.activate();
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;

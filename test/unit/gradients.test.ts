@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { buildGradientModel, UnsupportedOpError } from '../../core/gradients';
 import { check, i64, init, LOGITS, model, node, printMeasured } from './gradientsHarness';
@@ -242,6 +243,18 @@ test('opset 18: Reduce* axes as inputs, Pad, Clip, Softmax', async () => {
   await check('opset 18 chain', bytes, { kind: 'logits', weights: { 0: 1, 4: -1, 9: 0.5 } }, [2, 3, 4, 4], { h: 1e-3 });
 });
 
+test('opset 11 broadcasting: axes from recorded shapes; without them a broadcast operand fails at run time, never silently', async () => {
+  const objective = { kind: 'logits' as const, weights: { 0: 1, 3: 0.5 } };
+  const spec = { nodes: [node('Add', ['x', 'k'], ['y'])], inits: [init('k', [1, 4])], input: [1, 1], opset: 11 };
+  await check('opset 11 Add [1,1] + [1,4] with y recorded', model({ ...spec, shapes: { y: [1, 4] } }), objective, [1, 1]);
+  const session = await ort.InferenceSession.create(buildGradientModel(model(spec), { objective }));
+  try {
+    await assert.rejects(session.run({ x: new ort.Tensor('float32', Float32Array.from([0.5]), [1, 1]) }), /Reshape/);
+  } finally {
+    await session.release();
+  }
+});
+
 test('an operator without a rule raises UnsupportedOpError naming the op and the node', () => {
   const bytes = model({ nodes: [node('Sin', ['x'], ['s']), node('Relu', ['s'], ['y'])], input: [1, 4] });
   assert.throws(() => buildGradientModel(bytes, { objective: LOGITS }), (err: unknown) => {
@@ -256,7 +269,7 @@ test('an operator without a rule raises UnsupportedOpError naming the op and the
   assert.ok(buildGradientModel(off, { objective: LOGITS }).length > 0);
 });
 
-test('the input option, and clear errors for a wrong input or an objective tensor that does not depend on it', () => {
+test('the input option (gradients checked by finite differences), and clear errors for a wrong input or an objective tensor that does not depend on it', async () => {
   const bytes = onnx.ModelProto.encode({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
@@ -267,7 +280,42 @@ test('the input option, and clear errors for a wrong input or an objective tenso
       output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
     },
   }).finish();
-  assert.ok(buildGradientModel(bytes, { input: 'b', objective: { kind: 'logits', weights: { 1: 1 } } }).length > 0);
+  // The gradient with respect to each chosen input, against central finite differences of the original model.
+  const feeds = { a: Float32Array.from([0.5, -1.25, 2, 0.75]), b: Float32Array.from([1.5, 0.25, -0.5, 3]) };
+  const tensors = (v: Record<string, Float32Array>) => Object.fromEntries(Object.entries(v).map(([k, d]) => [k, new ort.Tensor('float32', d, [1, 4])]));
+  const forward = await ort.InferenceSession.create(bytes);
+  const cases: { input: 'a' | 'b'; weights: Record<number, number> }[] = [
+    { input: 'b', weights: { 1: 1 } },
+    { input: 'a', weights: { 0: 1, 2: -2, 3: 0.5 } },
+  ];
+  try {
+    for (const { input, weights } of cases) {
+      const objective = { kind: 'logits' as const, weights };
+      const session = await ort.InferenceSession.create(buildGradientModel(bytes, { input, objective }));
+      const out = await session.run(tensors(feeds));
+      await session.release();
+      const grad = out.grad_input.data as Float32Array;
+      const f = async (v: Record<string, Float32Array>) => {
+        const y = (await forward.run(tensors(v))).y.data as Float32Array;
+        return Object.entries(weights).reduce((sum, [i, w]) => sum + w * y[Number(i)], 0);
+      };
+      assert.ok(Math.abs((out.objective.data as Float32Array)[0] - (await f(feeds))) < 1e-6, `${input}: objective`);
+      const h = 1e-2;
+      for (let i = 0; i < 4; i++) {
+        const up = { ...feeds, [input]: Float32Array.from(feeds[input]) };
+        const down = { ...feeds, [input]: Float32Array.from(feeds[input]) };
+        up[input][i] += h;
+        down[input][i] -= h;
+        const fd = ((await f(up)) - (await f(down))) / (up[input][i] - down[input][i]);
+        assert.ok(Math.abs(grad[i] - fd) <= 1e-4, `d/d${input}[${i}]: gradient ${grad[i]} vs finite difference ${fd}`);
+      }
+      // y = a * b, so the exact gradient is the other operand times the weight: nonzero where a weight is.
+      const other = input === 'a' ? feeds.b : feeds.a;
+      assert.deepEqual(Array.from(grad, (v) => v + 0), [0, 1, 2, 3].map((i) => Math.fround((weights[i] ?? 0) * other[i]) + 0), input);
+    }
+  } finally {
+    await forward.release();
+  }
   assert.throws(() => buildGradientModel(bytes, { input: 'nope', objective: LOGITS }), /no graph input "nope"/);
   assert.throws(
     () => buildGradientModel(bytes, { input: 'a', objective: { kind: 'unit', tensor: 'rb', channel: 0, y: 0, x: 0 } }),

@@ -71,6 +71,13 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const input = readBin(reference.input);
 const measured: string[] = [];
 
+test('the reference holds both nets, each with its five objectives (an emptied fixture fails here)', () => {
+  assert.deepEqual(Object.keys(reference.models).sort(), ['googlenet', 'resnet']);
+  for (const [net, m] of Object.entries(reference.models)) {
+    assert.deepEqual(m.objectives.map((o) => o.name).sort(), ['channelMean', 'crossEntropy', 'logSoftmax', 'logits', 'unit'], net);
+  }
+});
+
 for (const [net, m] of Object.entries(reference.models)) {
   test(`${net}: objective values and input gradients match PyTorch for ${m.objectives.map((o) => o.name).join(', ')}`, async () => {
     const bytes = readFileSync(path.join(FIXTURES, m.model));

@@ -1,6 +1,6 @@
 // core/attacks/pgd.ts: exact optima on a linear objective (Linf and L2), the ball and [0, 1] constraints after every
-// step, seeding, cancellation, option checks; then a real targeted attack on the lab's standard model through
-// ModelGradients (ONNX Runtime), cross-checked with the plain inference path.
+// step, seeding, cancellation, option checks; then real targeted attacks on the lab's standard model through
+// ModelGradients (ONNX Runtime): Linf cross-checked with the plain inference path, and L2 with its constraints.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -263,5 +263,46 @@ test('targeted Linf PGD (8/255, 20 steps) on the lab standard model makes a non-
   } finally {
     await gradients.dispose();
     await plain.release();
+  }
+});
+
+test('targeted L2 PGD (epsilon 1.0, 20 steps) on the lab standard model: the objective rises, ||delta||_2 <= epsilon and x0 + delta in [0, 1] after every step', async () => {
+  const { manifest } = parseManifest(readFileSync(path.join(LAB, 'standard.model.json'), 'utf8'));
+  assert.ok(manifest);
+  const bytes = new Uint8Array(readFileSync(path.join(LAB, 'standard.onnx')));
+  const png = PNG.sync.read(readFileSync(path.join(LAB, 'samples', '00000-dog.png')));
+  const x0 = rgbaToFloat({ width: png.width, height: png.height, pixels: new Uint8Array(png.data) }).data;
+  const gradients = new ModelGradients(bytes, manifest, { threads: 0, executionProviders: [] });
+  try {
+    assert.ok(Array.isArray(manifest.labels));
+    const target = manifest.labels.indexOf('car');
+    assert.ok(target >= 0);
+    const objective = { kind: 'logSoftmax' as const, weights: { [target + manifest.labelOffset]: 1 } };
+    const gradient: GradientFn = async (x) => {
+      const run = await gradients.run(x, 1, objective);
+      return { objective: run.objective[0], grad: run.gradInput };
+    };
+    const epsilon = 1.0;
+    const sizes: number[] = [];
+    const result = await pgd(x0, gradient, { norm: 'l2', epsilon, stepSize: 0.25, steps: 20, randomStart: true, seed: 3 }, {
+      onStep(step, _objective, delta) {
+        const size = norm2(delta);
+        sizes.push(size);
+        assert.ok(size <= epsilon + 1e-6, `step ${step}: ||delta||_2 = ${size}`);
+        for (let i = 0; i < delta.length; i++) {
+          const x = x0[i] + delta[i];
+          assert.ok(x >= -1e-6 && x <= 1 + 1e-6, `step ${step}: x0 + delta = ${x} at ${i}`);
+        }
+      },
+    });
+    const first = result.objectives[0];
+    const last = result.objectives[20];
+    console.log(`lab standard, dog sample, PGD L2 eps 1.0 x20 towards car: log p ${first.toFixed(3)} -> ${last.toFixed(3)}, ||delta||_2 ${norm2(result.delta).toFixed(4)}`);
+    assert.equal(sizes.length, 20);
+    assert.ok(last > first + 1, `log p(car) rose by more than 1: ${first} -> ${last}`);
+    assert.ok(Math.max(...sizes.slice(-5)) > 0.9 * epsilon, 'the later steps reach the sphere (the projection is exercised)');
+    assert.ok(norm2(result.delta) <= epsilon + 1e-6);
+  } finally {
+    await gradients.dispose();
   }
 });
