@@ -3,6 +3,7 @@
  * any repository, third-party libraries), so the host never trusts a message's shape: each one is checked
  * field by field and rebuilt from the checked fields only. The guards never throw.
  */
+import { isFeatureVisObjective } from './featureVis/objectiveKind';
 import type { FrameImage, FrameTiming, PanelToHost, SaliencyMethod, SceneToHost, SweepResultsToHost } from './protocol';
 import type { JsonValue, SceneEdit } from './sceneTypes';
 
@@ -238,6 +239,8 @@ export function parseSceneMessage(msg: unknown): SceneToHost | GuardError {
       case 'ready':
       case 'openAsJson':
       case 'showPanels':
+      case 'runSweep':
+      case 'showSweepResults':
         return { type: m.type };
       case 'edit': {
         const edits = array(m.edits, 'edits', 0, MAX_EDITS);
@@ -304,6 +307,9 @@ export function parsePanelMessage(msg: unknown): PanelToHost | GuardError {
         return { type: 'openImage', path: imagePath(m.path) };
       case 'cancelFeatureVis':
         return { type: 'cancelFeatureVis' };
+      case 'featureVisObjective':
+        if (!isFeatureVisObjective(m.objective)) fail(`featureVisObjective.objective must be "channel", "negative" or "unit" (got ${describe(m.objective)})`);
+        return { type: 'featureVisObjective', objective: m.objective };
       case 'similarImages':
         return similarImages(m);
       default:

@@ -4,7 +4,7 @@
  */
 import type { CheckpointFamily } from './checkpoints';
 import type { PerturbationOp } from './perturbations/types';
-import type { Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
+import type { FeatureVisObjective, Scene, SceneDiagnostic, SceneEdit } from './sceneTypes';
 import type { ShapeBias } from './sweep/results';
 
 /** A perturbation op's metadata as the webview gets it (core/perturbations/registry.ts `opCatalog()`): no `apply`. */
@@ -55,7 +55,11 @@ export type SceneToHost =
   /** The images of a `renderRequest` (sweeps): one per requested size, in the requested order. */
   | { type: 'rendered'; requestId: number; images: FrameImage[] }
   /** A `renderRequest` could not be served (no WebGL, a file the scene names did not load, ...). */
-  | { type: 'renderFailed'; requestId: number; error: string };
+  | { type: 'renderFailed'; requestId: number; error: string }
+  /** The Sweep section's "Run sweep": run this scene's sweep (`perturber.runSweep` with this document's URI). */
+  | { type: 'runSweep' }
+  /** The Sweep section's "Show results": open the results view of this scene's run (`perturber.showSweepResults`). */
+  | { type: 'showSweepResults' };
 
 // ---------------------------------------------------------------- host -> scene editor webview
 
@@ -97,7 +101,25 @@ export type HostToScene =
    * Render `scene` (not the document's) at `sizes` through the same code path as frames, offscreen, and answer with
    * `rendered` (or `renderFailed`); the view shows the document's scene again afterwards. Used by sweeps.
    */
-  | { type: 'renderRequest'; requestId: number; scene: Scene; sizes: RenderSize[] };
+  | { type: 'renderRequest'; requestId: number; scene: Scene; sizes: RenderSize[] }
+  /** The state of this scene's sweep run as the host last read it (null: no run of the current spec yet). */
+  | { type: 'sweepRun'; run: SweepRunState | null };
+
+/** A scene's sweep run as the scene editor's Sweep section shows it (from progress.json / summary.json). */
+export interface SweepRunState {
+  /** The run folder, workspace-relative when inside the workspace. */
+  folder: string;
+  /** Configurations complete, and in the sweep. */
+  done: number;
+  total: number;
+  complete: boolean;
+  /** The run is of the scene as it is now (false: of an earlier version; running the sweep starts a new run). */
+  current: boolean;
+  /** A sweep of this scene is running now (started from this editor). */
+  running: boolean;
+  /** summary.json's date (ISO), when the run has one. */
+  date?: string;
+}
 
 export type SaliencyMethod = 'gradient' | 'integratedGradients';
 
@@ -218,6 +240,9 @@ export interface NeuronInsight {
   layer: string;
   neuron: number;
   featureVis: FeatureVisState;
+  /** What the feature visualisation optimises (the scene's featureVis.objective) and, for a unit, where (map x, y). */
+  objective?: FeatureVisObjective;
+  unit?: { x: number; y: number };
   /** Absent when no index of this model covers the layer ("Perturber: Index Image Folder"). */
   examples?: DatasetExample[];
 }
@@ -261,7 +286,7 @@ export type HostToPanel =
    */
   | { type: 'checkpointTrend'; modelId: string | null; trend?: CheckpointTrend }
   /** Feature visualisations and dataset examples of the watched neurons (activations panel), sent when any changes. */
-  | { type: 'neuronInsights'; sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages };
+  | { type: 'neuronInsights'; sceneName: string; insights: NeuronInsight[]; similar?: SimilarImages; objective?: FeatureVisObjective };
 
 export type PanelToHost =
   | { type: 'ready' }
@@ -275,6 +300,8 @@ export type PanelToHost =
   | { type: 'openImage'; path: string }
   /** Stop the feature visualisations being computed (they start again when asked for). */
   | { type: 'cancelFeatureVis' }
+  /** The "Visualise" selector: set the active scene's featureVis.objective (one undoable edit of the scene file). */
+  | { type: 'featureVisObjective'; objective: FeatureVisObjective }
   /** Show the images most similar to the current frame at this model's layer (null: hide). */
   | { type: 'similarImages'; modelId: string; layer: string | null };
 

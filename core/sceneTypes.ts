@@ -171,7 +171,13 @@ export interface FeatureVisSettings {
   seed: number;
   /** Neurons optimised together in one batch (when the model takes batches). */
   batch: number;
+  /** What is optimised: the channel mean (Lucid's `channel`), its negative (what suppresses it), one unit (`neuron`). */
+  objective: FeatureVisObjective;
+  /** For `unit`: its position in the layer's map (absent: the centre, floor(width / 2), floor(height / 2), as Lucid). */
+  unit?: { x: number; y: number };
 }
+
+export type FeatureVisObjective = 'channel' | 'negative' | 'unit';
 
 export interface Scene {
   version: number;

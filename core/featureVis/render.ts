@@ -9,14 +9,15 @@ import type { Objective } from '../gradients/objective';
 import { rngFor } from '../perturbations/random';
 import type { FeatureVisSettings } from '../sceneTypes';
 import { Adam } from './adam';
+import { isFeatureVisObjective } from './objectiveKind';
 import { ImageParam } from './imageParam';
 import { drawStandard, sampleAffine, sampleAffineBackward, standardMap } from './transforms';
-import { FEATURE_VIS_DEFAULTS, type BatchGradientFn, type NeuronObjective } from './types';
+import { FEATURE_VIS_DEFAULTS, type BatchGradientFn, type NeuronObjective, type RenderSettings } from './types';
 
 export interface RenderOptions {
   /** One image per objective; all on the same tensor. */
   objectives: readonly NeuronObjective[];
-  settings: FeatureVisSettings;
+  settings: RenderSettings;
   gradient: BatchGradientFn;
   /** The model's input size (what `gradient` takes). */
   inputSize: { width: number; height: number };
@@ -70,6 +71,13 @@ export function resolveSettings(overrides: Partial<FeatureVisSettings> | undefin
   if (s.transforms !== 'standard' && s.transforms !== 'none') throw new Error(`featureVis.transforms must be "standard" or "none", got ${JSON.stringify(s.transforms)}`);
   if (typeof s.fourier !== 'boolean') throw new Error('featureVis.fourier must be true or false');
   if (typeof s.decorrelate !== 'boolean') throw new Error('featureVis.decorrelate must be true or false');
+  if (!isFeatureVisObjective(s.objective)) throw new Error(`featureVis.objective must be "channel", "negative" or "unit", got ${JSON.stringify(s.objective)}`);
+  if (s.unit !== undefined) {
+    const u = s.unit as unknown as Record<string, unknown>;
+    if (typeof u !== 'object' || u === null || !Number.isInteger(u.x) || !Number.isInteger(u.y) || (u.x as number) < 0 || (u.y as number) < 0) {
+      throw new Error(`featureVis.unit must be {"x": integer >= 0, "y": integer >= 0}, got ${JSON.stringify(s.unit)}`);
+    }
+  }
   return s;
 }
 

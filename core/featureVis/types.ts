@@ -16,7 +16,11 @@ export const FEATURE_VIS_DEFAULTS: FeatureVisSettings = {
   decorrelate: true,
   seed: 0,
   batch: 4,
+  objective: 'channel',
 };
+
+/** The settings the optimisation itself uses (the objective kind becomes each image's NeuronObjective). */
+export type RenderSettings = Omit<FeatureVisSettings, 'objective' | 'unit'>;
 
 /** What to maximise for one image of the batch. */
 export interface NeuronObjective {

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import type { FeatureVisSettings } from '../../core/sceneTypes';
+import type { RenderSettings } from '../../core/featureVis/types';
+import type { FeatureVisObjective } from '../../core/sceneTypes';
 
 export interface CacheTargetKey {
   sha256: string;
@@ -23,40 +24,51 @@ export interface CacheTargetKey {
 export interface CacheRecord {
   activation: number;
   randomActivation: number;
-  settings: FeatureVisSettings;
+  settings: RenderSettings;
   modelFile: string;
   layer: string;
   tensor: string;
   neuron: number;
   unit?: { y: number; x: number };
   negative: boolean;
+  /** The objective kind (a scene's featureVis.objective): from `unit` and `negative`. */
+  objective: FeatureVisObjective;
   stepsDone: number;
   date: string;
 }
 
-/** The settings in a fixed key order (so the hash does not depend on how the object was built). */
-export function canonicalSettings(s: FeatureVisSettings): FeatureVisSettings {
+/**
+ * The settings in a fixed key order (so the hash does not depend on how the object was built). `objective` and `unit`
+ * are left out: what they choose is the target's `unit` / `negative`, which cacheKey hashes itself (so a channel
+ * image keeps its key whether or not the scene names `objective: "channel"`).
+ */
+export function canonicalSettings(s: RenderSettings): RenderSettings {
   return {
     size: s.size, steps: s.steps, learningRate: s.learningRate, transforms: s.transforms,
     fourier: s.fourier, decorrelate: s.decorrelate, seed: s.seed, batch: s.batch,
   };
 }
 
-export function cacheKey(t: CacheTargetKey, settings: FeatureVisSettings): string {
+/** The objective kind of a target. */
+export function objectiveKind(t: { unit?: unknown; negative?: boolean }): FeatureVisObjective {
+  return t.unit ? 'unit' : t.negative ? 'negative' : 'channel';
+}
+
+export function cacheKey(t: CacheTargetKey, settings: RenderSettings): string {
   const text = JSON.stringify([1, t.tensor, t.neuron, t.unit ? [t.unit.y, t.unit.x] : null, t.negative === true, canonicalSettings(settings)]);
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 24);
-  const neuron = `${t.tensor.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${t.neuron}${t.negative ? '-neg' : ''}`;
+  const neuron = `${t.tensor.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${t.neuron}${t.unit ? `-u${t.unit.x}_${t.unit.y}` : ''}${t.negative ? '-neg' : ''}`;
   return `${neuron}-${hash}`;
 }
 
-export function cachePaths(root: string, t: CacheTargetKey, settings: FeatureVisSettings): { dir: string; png: string; json: string } {
+export function cachePaths(root: string, t: CacheTargetKey, settings: RenderSettings): { dir: string; png: string; json: string } {
   const dir = path.join(root, t.sha256.slice(0, 16));
   const key = cacheKey(t, settings);
   return { dir, png: path.join(dir, `${key}.png`), json: path.join(dir, `${key}.json`) };
 }
 
 /** A cached entry as a data: URL and its record; undefined when absent or unreadable. */
-export function readCached(root: string, t: CacheTargetKey, settings: FeatureVisSettings): { png: string; record: CacheRecord } | undefined {
+export function readCached(root: string, t: CacheTargetKey, settings: RenderSettings): { png: string; record: CacheRecord } | undefined {
   const p = cachePaths(root, t, settings);
   try {
     const record = JSON.parse(fs.readFileSync(p.json, 'utf8')) as CacheRecord;
@@ -75,7 +87,7 @@ async function writeAtomic(file: string, data: Buffer | string): Promise<void> {
 }
 
 /** Writes the PNG, then the .json; returns the PNG's data: URL. */
-export async function writeCached(root: string | undefined, t: CacheTargetKey, settings: FeatureVisSettings, png: Buffer, record: CacheRecord): Promise<string> {
+export async function writeCached(root: string | undefined, t: CacheTargetKey, settings: RenderSettings, png: Buffer, record: CacheRecord): Promise<string> {
   if (root) {
     const p = cachePaths(root, t, settings);
     await fs.promises.mkdir(p.dir, { recursive: true });

@@ -8,6 +8,8 @@
  *    work is scheduled (asking again for the same targets does not queue them twice); 'running' with progress while it
  *    runs; 'error' (bad settings, a neuron outside the layer, a failed run); 'off' (setting
  *    `perturber.featureVis.enabled` false, or a model the gradient engine cannot differentiate, with the reason).
+ *    Each target's objective is its channel mean, or `negative`, or one `unit` (the panel derives them from the
+ *    scene's featureVis.objective / featureVis.unit: src/panels/insightTargets.ts); a target's `problem` is its error.
  *    `settings` are the scene's: FEATURE_VIS_DEFAULTS overridden by its `featureVis` object; checked here.
  *  - `onDidChange(listener)`: a state changed (at most every `throttleMs`, 500 ms, while a batch runs).
  *  - `cancel()`: drops the queue and stops the running batch; their entries are forgotten, so asking again restarts.
@@ -18,13 +20,13 @@
  * Cache (featureVisCache.ts): `<cacheRoot>/<model sha256, 16 hex>/<key>.png|.json`; no cacheRoot: memory only.
  */
 import { renderFeatureVis, randomActivation, channelsObjective, resolveSettings } from '../../core/featureVis/render';
-import type { BatchGradientFn, NeuronObjective } from '../../core/featureVis/types';
+import type { BatchGradientFn, NeuronObjective, RenderSettings } from '../../core/featureVis/types';
 import { UnsupportedOpError } from '../../core/gradients';
 import type { FeatureVisState } from '../../core/protocol';
 import type { FeatureVisSettings } from '../../core/sceneTypes';
 import { findLayer, type LoadedModel } from '../inference/loadModel';
 import type { Log } from '../log';
-import { cacheKey, canonicalSettings, encodePng, readCached, writeCached, type CacheRecord } from './featureVisCache';
+import { cacheKey, canonicalSettings, encodePng, objectiveKind, readCached, writeCached, type CacheRecord } from './featureVisCache';
 
 export interface FeatureVisTarget {
   model: LoadedModel;
@@ -38,6 +40,8 @@ export interface FeatureVisTarget {
   unit?: { y: number; x: number };
   /** Minimise instead (what the neuron responds against). */
   negative?: boolean;
+  /** Why this target cannot be visualised (e.g. the scene's featureVis.unit is outside the map): its state is this error. */
+  problem?: string;
 }
 
 export interface FeatureVisProgress {
@@ -73,7 +77,7 @@ export interface Disposable {
 interface Job {
   key: string;
   target: FeatureVisTarget;
-  settings: FeatureVisSettings;
+  settings: RenderSettings;
   /** Model + tensor + settings: jobs that may share a batch. */
   group: string;
 }
@@ -104,7 +108,7 @@ export class FeatureVisService implements Disposable {
 
   states(targets: readonly FeatureVisTarget[], settings: FeatureVisSettings): FeatureVisState[] {
     if (!this.opts.enabled()) return targets.map(() => OFF_SETTING);
-    let resolved: FeatureVisSettings;
+    let resolved: RenderSettings;
     try {
       resolved = canonicalSettings(resolveSettings(settings));
     } catch (error) {
@@ -151,14 +155,15 @@ export class FeatureVisService implements Disposable {
     return id;
   }
 
-  private stateOf(t: FeatureVisTarget, settings: FeatureVisSettings): FeatureVisState {
+  private stateOf(t: FeatureVisTarget, settings: RenderSettings): FeatureVisState {
+    if (t.problem !== undefined) return { state: 'error', message: t.problem };
     const info = findLayer(t.model, t.layer);
     if (!info) return { state: 'error', message: `${t.modelId} has no layer "${t.layer}"` };
     if (!Number.isInteger(t.neuron) || t.neuron < 0 || (info.channels !== undefined && info.channels > 0 && t.neuron >= info.channels)) {
       return { state: 'error', message: `neuron ${t.neuron} is outside ${t.layer} (${info.channels ?? '?'} channels)` };
     }
     if (t.unit && (!Number.isInteger(t.unit.y) || !Number.isInteger(t.unit.x) || t.unit.y < 0 || t.unit.x < 0 || (info.height !== undefined && t.unit.y >= info.height) || (info.width !== undefined && t.unit.x >= info.width))) {
-      return { state: 'error', message: `unit (${t.unit.y}, ${t.unit.x}) is outside ${t.layer} (${info.height ?? '?'} x ${info.width ?? '?'})` };
+      return { state: 'error', message: `unit (x ${t.unit.x}, y ${t.unit.y}) is outside the ${info.width ?? '?'} x ${info.height ?? '?'} map of ${t.layer}` };
     }
     const ck = { sha256: t.model.sha256, tensor: info.tensor, neuron: t.neuron, unit: t.unit, negative: t.negative };
     const key = `${t.model.sha256}/${cacheKey(ck, settings)}`;
@@ -248,6 +253,7 @@ export class FeatureVisService implements Disposable {
         const record: CacheRecord = {
           activation: result.activation[i], randomActivation: noise[i], settings: job.settings, modelFile: model.onnxPath,
           layer: t.layer, tensor: t.tensor, neuron: t.neuron, ...(t.unit ? { unit: t.unit } : {}), negative: t.negative === true,
+          objective: objectiveKind(t),
           stepsDone: result.stepsDone, date: new Date().toISOString(),
         };
         let png: string;

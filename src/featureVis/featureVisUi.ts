@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { objectiveParts } from '../../core/featureVis/objectiveKind';
 import { resolveSettings } from '../../core/featureVis/render';
 import type { FeatureVisState } from '../../core/protocol';
 import type { FeatureVisSettings } from '../../core/sceneTypes';
@@ -101,7 +102,10 @@ export interface FeatureVisApiResult {
 export interface FeatureVisApiRequest {
   layer: string;
   neurons: number[];
+  /** The objective kind "negative" (the same as settings.objective "negative"). */
   negative?: boolean;
+  /** The objective kind "unit" at this position of the layer's map (the same as settings.objective "unit" + settings.unit). */
+  unit?: { x: number; y: number };
   /** Over FEATURE_VIS_DEFAULTS, like a scene's `featureVis`. */
   settings?: Partial<FeatureVisSettings>;
   /** Wait until the work is done and answer the final states (else the states at once). */
@@ -125,7 +129,9 @@ export function featureVisApi(service: FeatureVisService, locator: ModelLocator,
       const layer = findLayer(model, request.layer);
       if (!layer) throw new Error(`${modelPath} has no layer "${request.layer}"`);
       const settings = resolveSettings(request.settings);
-      const targets = request.neurons.map((neuron) => ({ model, modelId: idFor(modelPath), layer: request.layer, tensor: layer.tensor, neuron, negative: request.negative }));
+      const objective = request.unit ? 'unit' : request.negative ? 'negative' : settings.objective;
+      const parts = objectiveParts({ objective, unit: request.unit ?? settings.unit }, request.layer, layer);
+      const targets = request.neurons.map((neuron) => ({ model, modelId: idFor(modelPath), layer: request.layer, tensor: layer.tensor, neuron, ...parts }));
       let states = service.states(targets, settings);
       const done = service.idle();
       if (request.wait) {
@@ -134,7 +140,7 @@ export function featureVisApi(service: FeatureVisService, locator: ModelLocator,
         release();
       } else void done.finally(release);
       const root = featureVisCacheRoot(globalStorage);
-      const files = targets.map((t) => (root ? cachePaths(root, { sha256: model.sha256, tensor: t.tensor, neuron: t.neuron, negative: t.negative }, canonicalSettings(settings)).png : undefined));
+      const files = targets.map((t) => (root ? cachePaths(root, { sha256: model.sha256, tensor: t.tensor, neuron: t.neuron, unit: t.unit, negative: t.negative }, canonicalSettings(settings)).png : undefined));
       return { states, files, sha256: model.sha256 };
     } catch (error) {
       release();

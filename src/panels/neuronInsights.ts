@@ -8,14 +8,16 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FEATURE_VIS_DEFAULTS } from '../../core/featureVis/types';
 import type { DatasetExample, FeatureVisState, HostToPanel, NeuronInsight, SimilarImages } from '../../core/protocol';
-import type { FeatureVisSettings, Scene } from '../../core/sceneTypes';
+import type { FeatureVisObjective, FeatureVisSettings } from '../../core/sceneTypes';
 import type { FeatureVisTarget } from '../featureVis/featureVisService';
 import { findLayer, type LoadedModel } from '../inference/loadModel';
 import { runModel } from '../inference/runModel';
 import { errorMessage, type Log } from '../log';
 import type { OpenScene, SceneRegistry } from '../sceneEditor/sceneRegistry';
+import { applyObjective, featureVisSettings, watchedTargets } from './insightTargets';
+
+export { featureVisSettings, watchedTargets } from './insightTargets';
 
 export type NeuronInsightsMessage = Extract<HostToPanel, { type: 'neuronInsights' }>;
 
@@ -52,32 +54,6 @@ const CANCELLED: FeatureVisState = {
   state: 'off',
   reason: 'cancelled; change the watched neurons or the scene\'s "featureVis" settings (or reopen the scene) to compute again',
 };
-
-/** The scene's feature-visualisation settings: its `featureVis` section over the defaults. */
-export function featureVisSettings(scene: Scene): FeatureVisSettings {
-  return { ...FEATURE_VIS_DEFAULTS, ...(scene.featureVis ?? {}) };
-}
-
-/** The watched neurons of the loaded models of a scene, in scene order (layers the model lacks are left out). */
-export function watchedTargets(scene: OpenScene): FeatureVisTarget[] {
-  const targets: FeatureVisTarget[] = [];
-  const seen = new Set<string>();
-  for (const entry of scene.models.frameModels()) {
-    const model = entry.model;
-    if (!model) continue;
-    for (const watch of entry.watch) {
-      const layer = findLayer(model, watch.layer);
-      if (!layer) continue;
-      for (const neuron of watch.neurons) {
-        const key = JSON.stringify([entry.id, watch.layer, neuron]);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        targets.push({ model, modelId: entry.id, layer: watch.layer, tensor: layer.tensor, neuron });
-      }
-    }
-  }
-  return targets;
-}
 
 interface SimilarChoice {
   modelId: string;
@@ -162,9 +138,17 @@ export class NeuronInsights implements vscode.Disposable {
 
   cancelFeatureVis(): void {
     const scene = this.registry.active?.scene();
-    this.cancelledKey = scene && this.registry.active ? this.targetsKey(watchedTargets(this.registry.active), featureVisSettings(scene)) : undefined;
+    const settings = scene ? featureVisSettings(scene) : undefined;
+    this.cancelledKey = settings && this.registry.active ? this.targetsKey(watchedTargets(this.registry.active, settings), settings) : undefined;
     this.featureVis?.cancel();
     this.schedule();
+  }
+
+  /** The panel's "Visualise" selector: the active scene's featureVis.objective, as one undoable edit of its file. */
+  async setObjective(objective: FeatureVisObjective): Promise<void> {
+    const scene = this.registry.active;
+    if (!scene) throw new Error('open a scene (*.perturber.json) in the scene editor first');
+    await applyObjective(scene, objective);
   }
 
   /** The panel's "Similar to this scene" pick (layer null: off). */
@@ -247,16 +231,17 @@ export class NeuronInsights implements vscode.Disposable {
     const scene = this.registry.active;
     const parsed = scene?.scene();
     if (!scene || !parsed) return undefined;
-    const targets = watchedTargets(scene);
     const settings = featureVisSettings(parsed);
+    const targets = watchedTargets(scene, settings);
     const states = this.featureVisStates(targets, settings);
     const examples = await Promise.all(targets.map((t) => this.examples(t)));
     const insights: NeuronInsight[] = targets.map((t, i) => {
-      const insight: NeuronInsight = { modelId: t.modelId, layer: t.layer, neuron: t.neuron, featureVis: states[i] };
+      const insight: NeuronInsight = { modelId: t.modelId, layer: t.layer, neuron: t.neuron, featureVis: states[i], objective: settings.objective };
+      if (t.unit) insight.unit = { x: t.unit.x, y: t.unit.y };
       if (examples[i] !== undefined) insight.examples = examples[i];
       return insight;
     });
-    const message: NeuronInsightsMessage = { type: 'neuronInsights', sceneName: parsed.name, insights };
+    const message: NeuronInsightsMessage = { type: 'neuronInsights', sceneName: parsed.name, insights, objective: settings.objective };
     const similar = await this.similarImages(scene);
     if (similar) message.similar = similar;
     return message;
@@ -350,7 +335,7 @@ export class NeuronInsights implements vscode.Disposable {
 }
 
 function targetKey(target: FeatureVisTarget): string {
-  return JSON.stringify([target.modelId, target.model.sha256, target.tensor, target.neuron]);
+  return JSON.stringify([target.modelId, target.model.sha256, target.tensor, target.neuron, target.unit ?? null, target.negative === true, target.problem ?? null]);
 }
 
 /** What decides whether the panel needs the message again (thumbnails compared by content). */

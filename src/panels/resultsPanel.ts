@@ -165,6 +165,7 @@ export class ResultsPanel implements vscode.Disposable {
       case 'saveCheckpointTrend':
       case 'openImage':
       case 'cancelFeatureVis':
+      case 'featureVisObjective':
       case 'similarImages':
         void this.onRequest?.(message);
         break;

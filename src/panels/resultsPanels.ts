@@ -43,6 +43,7 @@ export class ResultsPanels implements vscode.Disposable {
           void vscode.window.showInformationMessage(`Perturber: saved ${files.map((f) => vscode.workspace.asRelativePath(f)).join(' and ')}`);
         } else if (message.type === 'openImage') await insights.openImage(message.path);
         else if (message.type === 'cancelFeatureVis') insights.cancelFeatureVis();
+        else if (message.type === 'featureVisObjective') await insights.setObjective(message.objective);
         else if (message.type === 'similarImages') insights.setSimilar(message.modelId, message.layer);
       } catch (error) {
         log.warn(`${message.type}: ${errorMessage(error)}`);

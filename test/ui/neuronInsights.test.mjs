@@ -222,6 +222,62 @@ describe('activations panel: neuron insights in Chromium', () => {
     await page.close();
   });
 
+  test('the "Visualise" selector: shown with insights, posts featureVisObjective, and each image says its kind', async () => {
+    const page = await suite.open('activations', { viewport: { width: 1100, height: 760 } });
+    const selector = page.locator('select#fv-objective');
+    await page.evaluate((m) => {
+      for (const model of m.models) for (const layer of model.layers) for (const n of layer.neurons) n.map = new Float32Array(n.map);
+      window.__deliver(m);
+    }, activationsMessage(5));
+    await page.waitForFunction(() => document.body.dataset.frameId === '5');
+    assert.equal(await selector.isVisible(), false, 'the selector shows before a scene has watched neurons');
+    const tile = (model, layer, neuron) => page.locator(`.model-column[data-model-id="${model}"] .neuron[data-layer="${layer}"][data-neuron="${neuron}"]`);
+    const kindOf = (model, layer, neuron) => tile(model, layer, neuron).locator('.fv-kind');
+
+    // The host reports the scene's objective "unit": the selector shows it, every image its unit.
+    const unit = insightsMessage();
+    unit.objective = 'unit';
+    for (const insight of unit.insights) {
+      insight.objective = 'unit';
+      insight.unit = insight.layer === 'conv2' ? { x: 3, y: 1 } : { x: 4, y: 4 };
+    }
+    await page.evaluate((m) => window.__deliver(m), unit);
+    await selector.waitFor({ state: 'visible', timeout: 2000 });
+    assert.equal(await selector.inputValue(), 'unit');
+    assert.deepEqual(await selector.locator('option').evaluateAll((o) => o.map((x) => x.value)), ['channel', 'unit', 'negative']);
+    assert.match(await selector.getAttribute('title'), /featureVis\.objective/);
+    assert.match(await selector.getAttribute('title'), /negative: .*suppresses/);
+    assert.equal(await kindOf('lab', 'conv1', 0).innerText(), 'unit (4,4)');
+    assert.equal(await kindOf('lab', 'conv2', 7).innerText(), 'unit (3,1)');
+    assert.match(await tile('lab', 'conv1', 0).locator('.fv').getAttribute('title'), /conv1 #0 \(unit \(4,4\)\): activation 12\.5/);
+    // The caption sits over the bottom of the thumbnail.
+    const thumb = await tile('lab', 'conv2', 7).locator('img.fv-thumb').boundingBox();
+    const caption = await kindOf('lab', 'conv2', 7).boundingBox();
+    assert.ok(Math.abs(caption.y + caption.height - (thumb.y + thumb.height)) <= 1 && caption.x >= thumb.x - 1, 'caption not over the thumbnail bottom');
+    await shot(page, 'neuron-insights-objective', page.locator('.model-column[data-model-id="lab"]'));
+    await shot(page, 'neuron-insights-objective-page');
+
+    // Choosing posts one message; the panel waits for the host's answer (the scene file is the truth).
+    assert.equal((await posted(page, 'featureVisObjective')).length, 0);
+    await selector.selectOption('negative');
+    assert.deepEqual(await posted(page, 'featureVisObjective'), [{ type: 'featureVisObjective', objective: 'negative' }]);
+    const negative = insightsMessage();
+    negative.objective = 'negative';
+    for (const insight of negative.insights) insight.objective = 'negative';
+    await page.evaluate((m) => window.__deliver(m), negative);
+    await page.waitForFunction(() => document.querySelector('.neuron[data-layer="conv2"][data-neuron="7"] .fv-kind')?.textContent === 'negative');
+    assert.equal(await kindOf('lab', 'conv1', 0).innerText(), 'negative');
+    // The channel (default) has no caption; a message without `objective` (an older host) means the channel.
+    await page.evaluate((m) => window.__deliver(m), insightsMessage());
+    await page.waitForFunction(() => document.querySelector('.neuron[data-layer="conv2"][data-neuron="7"] .fv-kind')?.hidden === true);
+    assert.equal(await selector.inputValue(), 'channel');
+    assert.equal(await kindOf('lab', 'conv1', 0).isVisible(), false);
+    // No watched neurons: the selector goes away.
+    await page.evaluate((m) => window.__deliver(m), { type: 'neuronInsights', sceneName: 'Insights test', insights: [] });
+    await selector.waitFor({ state: 'hidden', timeout: 2000 });
+    await page.close();
+  });
+
   test('no page errors or CSP violations', () => {
     assert.deepEqual(errors, []);
   });

@@ -67,7 +67,10 @@ test('queued -> ready, cached as PNG + JSON under the sha256 folder; a fresh ser
     assert.equal(files.filter((f) => f.endsWith('.tmp')).length, 0);
     const record = JSON.parse(readFileSync(path.join(folder, files.find((f) => f.endsWith('.json'))!), 'utf8'));
     assert.equal(record.tensor, 'mixed3b');
-    assert.deepEqual(record.settings, settings);
+    // The objective kind is recorded beside the settings (it is hashed through the target's unit / sign).
+    assert.deepEqual({ ...record.settings, objective: 'channel' }, settings);
+    assert.equal(record.settings.objective, undefined);
+    assert.equal(record.objective, 'channel');
     // Restart: a new service (empty memory) answers from disk at once.
     const again = make();
     const cached = again.states([target(a, 3)], settings);

@@ -15,7 +15,7 @@ test('featureVis is optional: absent stays absent (the host uses the defaults), 
 });
 
 test('a full featureVis section parses as written; a partial one keeps only what it says', () => {
-  const full = { size: 224, steps: 64, learningRate: 1, transforms: 'none', fourier: false, decorrelate: false, seed: 7, batch: 16 };
+  const full = { size: 224, steps: 64, learningRate: 1, transforms: 'none', fourier: false, decorrelate: false, seed: 7, batch: 16, objective: 'unit', unit: { x: 3, y: 0 } };
   const a = parseScene(scene(JSON.stringify(full)));
   assert.deepEqual(a.diagnostics, []);
   assert.deepEqual(a.scene?.featureVis, full);
@@ -30,7 +30,8 @@ test('a full featureVis section parses as written; a partial one keeps only what
 test('the schema describes every FeatureVisSettings field and has hover help for each', () => {
   const section = (SCENE_SCHEMA as unknown as { properties: Record<string, { properties: Record<string, { description?: string }>; additionalProperties: boolean }> })
     .properties.featureVis;
-  assert.deepEqual(Object.keys(section.properties).sort(), Object.keys(FEATURE_VIS_DEFAULTS).sort());
+  // `unit` is the one optional field without a default (absent: the centre of the layer's map).
+  assert.deepEqual(Object.keys(section.properties).sort(), [...Object.keys(FEATURE_VIS_DEFAULTS), 'unit'].sort());
   assert.equal(section.additionalProperties, false);
   for (const [key, property] of Object.entries(section.properties)) assert.ok((property.description ?? '').length > 20, `${key} has no description`);
   // The defaults stated in the descriptions are the real ones.
@@ -63,6 +64,12 @@ const BAD: [string, string, string][] = [
   ['{"batch": 0}', 'featureVis.batch must be >= 1', '0'],
   ['{"batch": 17}', 'featureVis.batch must be <= 16', '17'],
   ['{"stepz": 10}', "unknown property 'stepz' in featureVis", '"stepz"'],
+  ['{"objective": "units"}', 'featureVis.objective must be one of: channel, negative, unit', '"units"'],
+  ['{"objective": 1}', 'featureVis.objective must be one of: channel, negative, unit', '1'],
+  ['{"unit": {"x": -1, "y": 2}}', 'featureVis.unit.x must be >= 0', '-1'],
+  ['{"unit": {"x": 1, "y": 2.5}}', 'featureVis.unit.y must be an integer', '2.5'],
+  ['{"unit": {"x": 1, "y": 1, "z": 1}}', "unknown property 'z' in featureVis.unit", '"z"'],
+  ['{"unit": [7, 7]}', 'featureVis.unit must be an object', '[7, 7]'],
   ['true', 'featureVis must be an object', 'true'],
   ['[]', 'featureVis must be an object', '[]'],
 ];

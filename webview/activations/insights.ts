@@ -1,11 +1,12 @@
 /**
  * What each shown neuron responds to (issue 7), drawn into the grid's slots: beside the map its feature visualisation
  * (a thumbnail as tall as the map, 256 px on hover; while it is computed a badge with the progress and a Cancel
- * button; the reason as a tooltip when there is none), under it the neuron's most activating dataset images (click:
+ * button; the reason as a tooltip when there is none; the objective kind over it unless it is the channel's), under it the neuron's most activating dataset images (click:
  * open the file). Elements are kept per neuron and touched only when their data changed; when the grid is rebuilt
  * the same elements move into the new slots.
  */
 import type { DatasetExample, FeatureVisState, NeuronInsight, PanelToHost } from '../../core/protocol';
+import { objectiveCaption } from '../../core/featureVis/objectiveKind';
 import { el } from '../shared/dom';
 import { formatActivation, neuronKey, type NeuronSlots } from './grid';
 
@@ -13,6 +14,8 @@ interface InsightView {
   featureVis: HTMLElement;
   thumb: HTMLImageElement;
   badge: HTMLElement;
+  /** The objective kind over the image ("negative", "unit (7,7)"; empty for the default, the channel). */
+  kind: HTMLElement;
   cancel: HTMLButtonElement;
   /** What the feature-visualisation element shows now (state, progress, png), to skip unchanged updates. */
   featureVisKey: string;
@@ -43,7 +46,10 @@ export class InsightsView {
       if (seen.has(key)) continue;
       seen.add(key);
       const view = this.views.get(key) ?? this.create(key);
-      view.caption = `${insight.layer} #${insight.neuron}`;
+      const kind = objectiveCaption(insight.objective ?? 'channel', insight.unit);
+      view.caption = `${insight.layer} #${insight.neuron} (${kind})`;
+      view.kind.textContent = kind === 'channel' ? '' : kind;
+      view.kind.hidden = kind === 'channel';
       this.showFeatureVis(view, insight.featureVis);
       this.showExamples(view, insight.examples);
     }
@@ -69,12 +75,14 @@ export class InsightsView {
   private create(key: string): InsightView {
     const thumb = el('img', { class: 'fv-thumb', alt: 'feature visualisation', hidden: true });
     const badge = el('span', { class: 'fv-badge' });
+    const kind = el('span', { class: 'fv-kind', hidden: true });
     const cancel = el('button', { class: 'fv-cancel', type: 'button', title: 'Cancel the feature visualisations being computed', hidden: true }, '×');
-    const featureVis = el('div', { class: 'fv' }, thumb, badge, cancel);
+    const featureVis = el('div', { class: 'fv' }, thumb, badge, kind, cancel);
     const view: InsightView = {
       featureVis,
       thumb,
       badge,
+      kind,
       cancel,
       featureVisKey: '',
       examples: el('div', { class: 'examples', hidden: true }),
@@ -94,7 +102,7 @@ export class InsightsView {
   }
 
   private showFeatureVis(view: InsightView, state: FeatureVisState): void {
-    const key = featureVisKey(state);
+    const key = `${view.caption} ${featureVisKey(state)}`;
     if (key === view.featureVisKey) return;
     view.featureVisKey = key;
     const { featureVis, thumb, badge, cancel } = view;

@@ -36,7 +36,23 @@ const scaleSelect = el(
   el('option', { value: 'per-neuron' }, 'Per neuron'),
 );
 scaleSelect.value = colorScale;
-const header = new PanelHeader(el('label', { class: 'color-scale' }, 'Colour scale ', scaleSelect));
+// The scene's featureVis.objective; shown once the host sends insights (a scene with watched neurons).
+const objectiveSelect = el(
+  'select',
+  {
+    id: 'fv-objective',
+    title:
+      'What the feature visualisations beside the maps show (saved in the scene file as featureVis.objective):\n' +
+      'channel: an image that raises the channel\'s mean activation\n' +
+      'unit: one that raises the unit at the centre of the map (or featureVis.unit)\n' +
+      'negative: one that lowers the channel\'s mean (what suppresses it)',
+  },
+  el('option', { value: 'channel' }, 'channel'),
+  el('option', { value: 'unit' }, 'unit'),
+  el('option', { value: 'negative' }, 'negative'),
+);
+const objectiveLabel = el('label', { class: 'fv-objective', hidden: true }, 'Visualise ', objectiveSelect);
+const header = new PanelHeader(objectiveLabel, el('label', { class: 'color-scale' }, 'Colour scale ', scaleSelect));
 const columnsElement = el('div', { id: 'models', class: 'columns' });
 const empty = new EmptyView(columnsElement);
 const post = (message: PanelToHost): void => channel.post(message);
@@ -51,6 +67,11 @@ const trendView = new TrendSection('Mean activation of each watched neuron', { f
 hideTrend.addEventListener('click', () => channel.post({ type: 'checkpointTrend', modelId: null }));
 mountRoot().append(header.element, insightsHint, empty.element, columnsElement, similar.element, trendView.element, insights.popover);
 empty.show('Waiting for results…');
+
+objectiveSelect.addEventListener('change', () => {
+  const objective = objectiveSelect.value;
+  if (objective === 'channel' || objective === 'unit' || objective === 'negative') post({ type: 'featureVisObjective', objective });
+});
 
 scaleSelect.addEventListener('change', () => {
   colorScale = scaleSelect.value === 'per-neuron' ? 'per-neuron' : 'shared';
@@ -115,6 +136,8 @@ function render(message: ActivationsMessage): void {
 function showInsights(message: InsightsMessage): void {
   insights.show(message.insights);
   similar.show(message.similar);
+  objectiveLabel.hidden = message.insights.length === 0;
+  objectiveSelect.value = message.objective ?? 'channel';
   const indexed = message.insights.some((i) => i.examples !== undefined);
   insightsHint.hidden = message.insights.length === 0 || indexed;
   insightsHint.textContent = `${NO_INDEX_HINT} to see the images each neuron responds to most.`;
