@@ -127,6 +127,9 @@ export function parameterRange(scene: Scene, segments: readonly Segment[]): Para
   if (top === 'models' || top === 'version' || top === 'sweep' || top === 'featureVis') {
     return { error: `${String(top)} cannot be swept: sweep values of the scene (camera, light, object, material, background, perturbations)` };
   }
+  if (top === 'object' && segments[1] === 'morph' && scene.object.kind === 'builtin' && !scene.object.morph) {
+    return { error: 'the object has no morph (object.morph is null): give it one, e.g. "morph": { "target": "cat", "amount": 0 }, to sweep its amount' };
+  }
   const value = getAt(scene, segments);
   if (typeof value !== 'number') {
     return { error: value === undefined ? 'the scene has no value there' : `the value there is not a number (${JSON.stringify(value)})` };

@@ -23,6 +23,7 @@ import { LIVE_RELOAD, reloadRetry } from './modelReloads';
 import { SaliencyService } from './saliencyService';
 import { SceneDocumentSync } from './sceneDocumentSync';
 import { SceneModels } from './sceneModels';
+import { SceneSweep } from './sceneSweep';
 import { modelStatus } from './sceneStatus';
 import type { OpenScene, PanelState, SceneRegistry } from './sceneRegistry';
 
@@ -62,6 +63,8 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       if (!this.panel.visible) this.panel.reveal(undefined, true);
     },
   );
+  /** The Sweep section's buttons and run state. */
+  readonly sweep: SceneSweep;
   /** The status line shows a perturbation problem; the current frame had one (cleared when a frame has none). */
   private problemShown = false;
   private frameHadProblems = false;
@@ -128,12 +131,15 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         onModelImages: (frameId, find) => this.trends.frameInputs(frameId, find),
       },
     );
+    this.sweep = new SceneSweep(document, () => this.scene(), (message) => this.sync.post(message), log);
     this.disposables.push(
+      this.sweep,
       this.trends,
       this.models,
       this.sync,
       this.sync.onDidParse(({ scene }) => {
         if (scene) this.models.update(scene.models);
+        this.sweep.sceneChanged();
       }),
       this.models.onDidChange(() => this.modelsChanged()),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -272,6 +278,7 @@ export class SceneSession implements OpenScene, vscode.Disposable {
         this.lastStatus = '';
         this.postStatus();
         this.renders.resend();
+        void this.sweep.refresh(true);
         return;
       case 'edit':
         // The walkthrough's "Morph texture vs shape" step is done once the user moves the texture morph.
@@ -305,6 +312,12 @@ export class SceneSession implements OpenScene, vscode.Disposable {
       case 'rendered':
       case 'renderFailed':
         this.renders.receive(message);
+        return;
+      case 'runSweep':
+        void this.sweep.run();
+        return;
+      case 'showSweepResults':
+        void this.sweep.showResults();
         return;
       default:
         assertNever(message);

@@ -24,6 +24,8 @@ const READY_TIMEOUT_MS = 120_000;
 
 function parseArgs(raw: unknown): SweepArgs {
   if (raw === undefined || raw === null) return {};
+  // The scene editor's title bar button passes the editor's resource (and a context object, not read).
+  if (raw instanceof vscode.Uri) return { scene: raw.toString() };
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the argument must be an object like { scene, stopAfter }');
   const a = raw as Record<string, unknown>;
   const unknown = Object.keys(a).filter((k) => k !== 'scene' && k !== 'stopAfter');

@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isAccepted, parseSweepResultsMessage } from '../../core/messageGuards';
 import { assertNever, type HostToSweepResults } from '../../core/protocol';
+import { parseScene } from '../../core/scene';
 import { errorMessage, type Log } from '../log';
+import { readSweepRun } from '../sceneEditor/sceneSweep';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { openConfiguration } from './openConfiguration';
 import { listRuns, loadRun, type LoadedRun } from './runData';
@@ -138,8 +140,10 @@ class SweepResultsPanel implements SweepResultsHandle {
   }
 }
 
-function parseArgs(raw: unknown): { run?: string } {
+function parseArgs(raw: unknown): { run?: string; scene?: vscode.Uri } {
   if (raw === undefined || raw === null) return {};
+  // The scene editor's title bar button passes the editor's resource (and a context object, not read).
+  if (raw instanceof vscode.Uri) return { scene: raw };
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the argument must be an object like { run: "<run folder>" }');
   const a = raw as Record<string, unknown>;
   const unknown = Object.keys(a).filter((k) => k !== 'run');
@@ -153,6 +157,14 @@ function runFolder(run: string): string {
   if (path.isAbsolute(run)) return run;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return root ? path.join(root, run) : path.resolve(run);
+}
+
+/** The run of a scene file's sweep (the scene editor's title bar button); the QuickPick when it has none. */
+async function sceneRunFolder(uri: vscode.Uri): Promise<string | undefined> {
+  const scene = parseScene((await vscode.workspace.openTextDocument(uri)).getText()).scene;
+  const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+  const run = scene?.sweep ? await readSweepRun(scene, path.join(root, '.perturber', 'runs')) : undefined;
+  return run?.folder ?? pickRun();
 }
 
 async function pickRun(): Promise<string | undefined> {
@@ -186,7 +198,7 @@ export function registerShowSweepResults(extensionUri: vscode.Uri, log: Log): Sw
   const command = vscode.commands.registerCommand('perturber.showSweepResults', async (raw?: unknown): Promise<SweepResultsHandle | undefined> => {
     try {
       const args = parseArgs(raw);
-      const folder = args.run !== undefined ? runFolder(args.run) : await pickRun();
+      const folder = args.run !== undefined ? runFolder(args.run) : args.scene ? await sceneRunFolder(args.scene) : await pickRun();
       if (folder === undefined) return undefined;
       const key = path.resolve(folder);
       const open = panels.get(key);

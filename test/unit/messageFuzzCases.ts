@@ -67,6 +67,8 @@ export const SCENE_SPECS: MessageSpec[] = [
   { type: 'ready', fields: [] },
   { type: 'openAsJson', fields: [] },
   { type: 'showPanels', fields: [] },
+  { type: 'runSweep', fields: [] },
+  { type: 'showSweepResults', fields: [] },
   {
     type: 'edit',
     fields: [{ name: 'edits', kind: editsKind }],

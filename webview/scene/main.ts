@@ -15,6 +15,7 @@ import { createModelInputView, type ViewModeState } from './modelInputView';
 import { SceneRenderer } from './renderer';
 import { defineSlider } from './slider';
 import { ProblemsList, StatusLine } from './statusViews';
+import { SweepSection } from './sweepSection';
 import { attachOrbit } from './viewInteraction';
 
 /** The view's largest size in CSS pixels; the model frames have their own sizes. */
@@ -45,6 +46,8 @@ const problems = new ProblemsList(problemsElement);
 const live = new LiveEdits({ send: (edits) => channel.post({ type: 'edit', edits }), graceMs: EDIT_GRACE_MS });
 const controls = new ControlsPanel(onEdit, (path) => live.isHolding(path));
 controls.disabled = true;
+const sweep = new SweepSection({ run: () => channel.post({ type: 'runSweep' }), showResults: () => channel.post({ type: 'showSweepResults' }) });
+controls.element.append(sweep.element);
 // No controls until there is a scene to show in them (a file broken from the start shows only its problems).
 controls.element.hidden = true;
 
@@ -141,6 +144,9 @@ channel.onMessage((message) => {
     case 'renderRequest':
       renderRequests.add(message);
       break;
+    case 'sweepRun':
+      sweep.setRun(message.run, hostScene, diagnostics);
+      break;
     default:
       assertNever(message);
   }
@@ -172,6 +178,8 @@ function onScene(message: Extract<HostToScene, { type: 'scene' }>): void {
     controls.setCheckpointFamilies(message.checkpointFamilies);
     controls.update(shown);
     controls.disabled = false;
+    sweep.update(message.scene, diagnostics);
+    sweep.disabled = false;
     controls.element.hidden = false;
     sceneName.textContent = shown.name;
   } else {
@@ -179,6 +187,7 @@ function onScene(message: Extract<HostToScene, { type: 'scene' }>): void {
     hostScene = null;
     live.reset();
     controls.disabled = true;
+    sweep.disabled = true;
   }
   showProblems();
   document.body.classList.toggle('broken', broken);
