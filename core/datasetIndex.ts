@@ -3,7 +3,8 @@
  *
  * On disk, one folder per (model file, image folder): `.perturber/index/<sha256[0..16]>/<folder slug>/` holding
  * `index.json` (an `IndexManifest`) and, per indexed layer, `<file>.means.npy` and `<file>.max.npy`: float32
- * matrices [images x channels] (row i = `images[i]`), the channel's mean and maximum over the layer's spatial map.
+ * matrices [images x channels] (row i = `images[i]`), the channel's mean and maximum over the layer's spatial map,
+ * and `<file>.topk.npy`, each channel's most activating image rows.
  * NumPy: `np.load('.../conv2.means.npy')`. Top-k per channel and cosine nearest neighbours work on these matrices.
  */
 import type { ModelInputSpec } from './manifestTypes';
@@ -33,6 +34,8 @@ export interface IndexLayer {
   /** File names (in the index folder) of the [images x channels] matrices. */
   means: string;
   max: string;
+  /** The [channels x k] int32 top-k file (src/datasetIndex/topkFile.ts); absent in indexes written before it. */
+  topk?: string;
 }
 
 export interface IndexManifest {
@@ -225,7 +228,8 @@ export function parseIndexManifest(text: string): { manifest: IndexManifest } | 
   const layers = v.layers;
   const isLayer = (l: unknown): boolean =>
     isObject(l) && typeof l.tensor === 'string' && Number.isInteger(l.channels) && (l.channels as number) > 0 &&
-    typeof l.means === 'string' && typeof l.max === 'string' && !/[\\/]/.test(l.means) && !/[\\/]/.test(l.max);
+    typeof l.means === 'string' && typeof l.max === 'string' && !/[\\/]/.test(l.means) && !/[\\/]/.test(l.max) &&
+    (l.topk === undefined || (typeof l.topk === 'string' && !/[\\/]/.test(l.topk)));
   if (!Array.isArray(layers) || !layers.every(isLayer)) return { error: 'index.json: layers is malformed' };
   if (!Array.isArray(v.skipped)) return { error: 'index.json: skipped is malformed' };
   return { manifest: { ...(v as unknown as IndexManifest), partial: v.partial === true } };

@@ -11,6 +11,20 @@ export interface ModelInputSpec {
   /** Per-channel mean and std applied after the range mapping: (x - mean) / std. */
   mean: [number, number, number];
   std: [number, number, number];
+  /** How an image file of another size becomes the input (Classify Image, the dataset index); absent: centre crop, fraction 1. */
+  resize?: ResizeSpec;
+}
+
+/**
+ * The crop/resize policy for image files (core/imageFit.ts). `centerCrop`: the largest centred region of the input's
+ * aspect ratio, scaled by `cropFraction`, resized to the input; `stretch`: the whole image (or its centred
+ * `cropFraction`) resized to the input, aspect ratio not kept; `pad`: the same region resized to fit inside the input
+ * with its aspect ratio kept, the rest black (letterbox).
+ */
+export interface ResizeSpec {
+  mode: 'centerCrop' | 'stretch' | 'pad';
+  /** Share of each side of that region that is kept, in (0, 1]: 0.875 is "resize 256, centre-crop 224". */
+  cropFraction: number;
 }
 
 export interface ModelOutputSpec {

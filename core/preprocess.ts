@@ -154,22 +154,6 @@ export function resizeRgba(image: FrameImage, width: number, height: number): Fr
   return { width, height, pixels: out };
 }
 
-/** The largest centred square (odd leftovers go to the right/bottom), as the usual centre-crop recipes take it. */
-export function centerCropSquare(image: FrameImage): FrameImage {
-  const side = Math.min(image.width, image.height);
-  const x0 = Math.floor((image.width - side) / 2);
-  const y0 = Math.floor((image.height - side) / 2);
-  if (side === image.width && side === image.height) {
-    return { width: side, height: side, pixels: image.pixels.slice(0, side * side * 4) };
-  }
-  const pixels = new Uint8Array(side * side * 4);
-  for (let y = 0; y < side; y++) {
-    const src = ((y0 + y) * image.width + x0) * 4;
-    pixels.set(image.pixels.subarray(src, src + side * 4), y * side * 4);
-  }
-  return { width: side, height: side, pixels };
-}
-
 /**
  * A CHW float image in [0, 1] (a perturbed frame, core/perturbations) -> the model's input, with exactly
  * toModelInput's normalisation: value = (v * (range[1] - range[0]) + range[0] - mean[c]) / std[c], in the model's

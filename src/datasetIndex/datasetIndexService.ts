@@ -4,9 +4,10 @@
  *
  *   examples(model, layerTensor, neuron, k): Promise<DatasetExample[] | undefined>
  *     The k indexed images with the largest mean activation of channel `neuron` of `layerTensor` (largest first; ties
- *     by image order), each with a 64 px PNG data: URL thumbnail of its model-input crop with the neuron's map over
- *     it (the model is run on the image again; layer outputs are cached per (model sha256, image, layer)). Images no
- *     longer readable are left out (the next ones fill in). undefined: no index of this model covers the layer.
+ *     by image order; read from the layer's stored top-k file, ranked from the means when it has none), each with a
+ *     64 px PNG data: URL thumbnail of its model-input crop with the neuron's map over it (the model is run on the
+ *     image again; layer outputs are cached per (model sha256, crop policy, image, layer)). Images no longer readable
+ *     are left out (the next ones fill in). undefined: no index of this model covers the layer.
  *   similar(model, layerTensor, features, k): Promise<SimilarImages['images'] | undefined>
  *     The k indexed images whose channel-mean vectors at `layerTensor` are nearest to `features` (the current frame's
  *     channel means, one per channel) by cosine distance (0..2), nearest first, with plain crop thumbnails.
@@ -19,7 +20,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { extractNeurons } from '../../core/activations';
-import { nearestByCosine, topKOfChannel, type IndexManifest, type Matrix } from '../../core/datasetIndex';
+import { nearestByCosine, topKOfChannel, type IndexManifest, type Matrix, type Ranked } from '../../core/datasetIndex';
+import { resizePolicy } from '../../core/imageFit';
 import type { DatasetExample, FrameImage, SimilarImages } from '../../core/protocol';
 import { toModelInput } from '../../core/preprocess';
 import { readImageFile } from '../imageFiles';
@@ -27,8 +29,9 @@ import type { LoadedModel } from '../inference/loadModel';
 import type { Tensor32 } from '../inference/ortBackend';
 import { fitToModel } from '../inference/runModel';
 import { isInside } from './imageScan';
-import { readIndexManifest, readMatrix, INDEX_FILE } from './indexFiles';
+import { readIndexManifest, readMatrix, readTopk, INDEX_FILE } from './indexFiles';
 import { pngDataUrl, thumbnailImage } from './thumbnail';
+import type { TopkMatrix } from './topkFile';
 
 export interface FoundIndex {
   dir: string;
@@ -76,11 +79,18 @@ function imagePath(index: FoundIndex, rel: string): string {
   return abs;
 }
 
+/** What decides a model-input crop besides the image: the input size and the manifest's crop policy (editable). */
+function fitKey(model: LoadedModel): string {
+  const { width, height } = model.manifest.input;
+  return `${width}x${height} ${JSON.stringify(resizePolicy(model.manifest.input))}`;
+}
+
 export class DatasetIndexService {
   private readonly listeners = new Set<() => void>();
   /** index.json per folder, keyed by its mtime. */
   private readonly manifests = new Map<string, { mtimeMs: number; manifest: IndexManifest | undefined }>();
   private readonly matrices = new Lru<string, Promise<Matrix>>(16);
+  private readonly topks = new Lru<string, Promise<TopkMatrix | undefined>>(16);
   /** (sha, image, layer) -> the crop and the layer output of that image. */
   private readonly runs = new Lru<string, Promise<{ crop: FrameImage; layer: Tensor32 }>>(24);
   private readonly thumbnails = new Lru<string, string>(512);
@@ -97,12 +107,14 @@ export class DatasetIndexService {
   notifyWritten(dir: string): void {
     this.manifests.delete(path.resolve(dir));
     this.matrices.clear();
+    this.topks.clear();
     for (const listener of [...this.listeners]) listener();
   }
 
   dispose(): void {
     this.listeners.clear();
     this.matrices.clear();
+    this.topks.clear();
     this.runs.clear();
     this.thumbnails.clear();
   }
@@ -130,7 +142,7 @@ export class DatasetIndexService {
     if (!Number.isInteger(neuron) || neuron < 0 || neuron >= means.cols) return [];
     const out: DatasetExample[] = [];
     // A few spares, for images deleted or unreadable since they were indexed.
-    for (const ranked of topKOfChannel(means, neuron, k + 8)) {
+    for (const ranked of await this.ranking(index, layerTensor, means, neuron, k + 8)) {
       if (out.length >= k) break;
       const rel = index.manifest.images[ranked.image].path;
       const thumbnail = await this.neuronThumbnail(model, index, rel, layerTensor, neuron).catch(() => undefined);
@@ -165,6 +177,28 @@ export class DatasetIndexService {
     return manifest;
   }
 
+  /**
+   * The `n` best rows of channel `neuron`: from the stored top-k file when it holds `n` (or every image), else (an
+   * index written before top-k files, a damaged file, a larger `n`) ranked from the means.
+   */
+  private async ranking(index: FoundIndex, tensor: string, means: Matrix, neuron: number, n: number): Promise<Ranked[]> {
+    const key = `${index.dir}\n${index.manifest.created}\n${tensor}\ntopk`;
+    let topk = this.topks.get(key);
+    if (!topk) {
+      topk = readTopk(index.dir, index.manifest, tensor);
+      this.topks.set(key, topk);
+    }
+    const stored = await topk;
+    const want = Math.min(n, means.rows);
+    if (!stored || (stored.cols < want && stored.cols < means.rows)) return topKOfChannel(means, neuron, n);
+    const out: Ranked[] = [];
+    for (let i = 0; i < Math.min(want, stored.cols); i++) {
+      const image = stored.data[neuron * stored.cols + i];
+      if (image >= 0) out.push({ image, value: means.data[image * means.cols + neuron] });
+    }
+    return out;
+  }
+
   private matrix(index: FoundIndex, tensor: string, kind: 'means' | 'max'): Promise<Matrix> {
     const layer = index.manifest.layers.find((l) => l.tensor === tensor)!;
     const key = `${index.dir}\n${index.manifest.created}\n${layer[kind]}`;
@@ -179,7 +213,7 @@ export class DatasetIndexService {
 
   /** The image's model-input crop and `layerTensor`'s output on it (cached). */
   private run(model: LoadedModel, index: FoundIndex, rel: string, layerTensor: string): Promise<{ crop: FrameImage; layer: Tensor32 }> {
-    const key = `${model.sha256}\n${index.root}\n${rel}\n${layerTensor}`;
+    const key = `${model.sha256}\n${fitKey(model)}\n${index.root}\n${rel}\n${layerTensor}`;
     let job = this.runs.get(key);
     if (!job) {
       job = (async () => {
@@ -199,7 +233,7 @@ export class DatasetIndexService {
   }
 
   private async neuronThumbnail(model: LoadedModel, index: FoundIndex, rel: string, layerTensor: string, neuron: number): Promise<string> {
-    const key = `${model.sha256}\n${index.root}\n${rel}\n${layerTensor}\n${neuron}`;
+    const key = `${model.sha256}\n${fitKey(model)}\n${index.root}\n${rel}\n${layerTensor}\n${neuron}`;
     const cached = this.thumbnails.get(key);
     if (cached !== undefined) return cached;
     const { crop, layer } = await this.run(model, index, rel, layerTensor);
@@ -211,8 +245,7 @@ export class DatasetIndexService {
   }
 
   private async cropThumbnail(model: LoadedModel, index: FoundIndex, rel: string): Promise<string> {
-    const { width, height } = model.manifest.input;
-    const key = `crop\n${width}x${height}\n${index.root}\n${rel}`;
+    const key = `crop\n${fitKey(model)}\n${index.root}\n${rel}`;
     const cached = this.thumbnails.get(key);
     if (cached !== undefined) return cached;
     const crop = fitToModel(await readImageFile(imagePath(index, rel)), model);

@@ -1,12 +1,13 @@
 /**
- * Reading and writing an index folder (see core/datasetIndex.ts for the format). Every file is written as `.tmp`
- * and renamed; the matrices first, index.json last, so a reader that finds index.json finds its matrices (and
- * checks their shapes against it). Plain Node.
+ * Reading and writing an index folder (see core/datasetIndex.ts for the format, ./topkFile.ts for the top-k files).
+ * Every file is written as `.tmp` and renamed; the matrices first, index.json last, so a reader that finds index.json
+ * finds its matrices (and checks their shapes against it). Plain Node.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeNpy, encodeNpy } from '../../core/attacks/npy';
 import { parseIndexManifest, type IndexManifest, type Matrix } from '../../core/datasetIndex';
+import { decodeTopk, encodeTopk, topkOfMeans, type TopkMatrix } from './topkFile';
 
 export const INDEX_FILE = 'index.json';
 
@@ -21,7 +22,10 @@ async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<vo
   await fs.rename(tmp, file);
 }
 
-/** Writes index.json and every layer's matrices into `dir` (created when missing). */
+/**
+ * Writes index.json and every layer's matrices into `dir` (created when missing); a layer that lists a `topk` file
+ * gets it, ranked from its means.
+ */
 export async function writeIndex(dir: string, manifest: IndexManifest, matrices: ReadonlyMap<string, LayerMatrices>): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
   for (const layer of manifest.layers) {
@@ -33,6 +37,8 @@ export async function writeIndex(dir: string, manifest: IndexManifest, matrices:
       }
       await writeAtomic(path.join(dir, file), encodeNpy(matrix.data, [matrix.rows, matrix.cols]));
     }
+    const topk = layer.topk;
+    if (topk !== undefined) await writeAtomic(path.join(dir, topk), encodeTopk(topkOfMeans(m.means)));
   }
   await writeAtomic(path.join(dir, INDEX_FILE), JSON.stringify(manifest, null, 1) + '\n');
 }
@@ -66,4 +72,18 @@ export async function readLayer(dir: string, manifest: IndexManifest, tensor: st
     means: await readMatrix(dir, layer.means, rows, layer.channels),
     max: await readMatrix(dir, layer.max, rows, layer.channels),
   };
+}
+
+/** A layer's stored top-k, or undefined when the index has none (written before top-k files) or it does not read. */
+export async function readTopk(dir: string, manifest: IndexManifest, tensor: string): Promise<TopkMatrix | undefined> {
+  const layer = manifest.layers.find((l) => l.tensor === tensor);
+  // index.json is a file anyone can edit: a name with a separator could point out of the index folder.
+  if (!layer || typeof layer.topk !== 'string' || /[\\/]/.test(layer.topk)) return undefined;
+  const bytes = await fs.readFile(path.join(dir, layer.topk)).catch(() => undefined);
+  if (!bytes) return undefined;
+  try {
+    return decodeTopk(new Uint8Array(bytes), layer.channels, manifest.images.length);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,13 +1,15 @@
 /**
  * Building a dataset index without VS Code (the command, the unit tests and the benchmark share it): scan the
- * folder, then per image decode (src/imageFiles.ts), centre-crop and resize to the model input (`fitToModel`, as
- * Classify Image does), normalise (`toModelInput`), one inference per batch fetching the indexed layers, and the
- * channel means and maxima per layer. Images unchanged since a previous index of the same model and layers (same
- * path, size and mtime) reuse its rows. A bad image is skipped with its reason; a cancelled run returns what it has,
- * marked `partial`.
+ * folder, then per image decode (src/imageFiles.ts), crop and resize to the model input as the manifest's
+ * `input.resize` says (`fitToModel`, as Classify Image does), normalise (`toModelInput`), one inference per batch
+ * fetching the indexed layers, and the channel means and maxima per layer (the top-k files are ranked from the means
+ * when the index is written, src/datasetIndex/topkFile.ts). Images unchanged since a previous index of the same
+ * model and layers (same path, size and mtime) reuse its rows. A bad image is skipped with its reason; a cancelled
+ * run returns what it has, marked `partial`.
  */
 import type { ChannelStats, IndexedImage, IndexLayer, IndexManifest, SkippedImage } from '../../core/datasetIndex';
 import { channelStats, INDEX_FORMAT, INDEX_VERSION, layerFileNames, sameFile, stackRows } from '../../core/datasetIndex';
+import { resizePolicy } from '../../core/imageFit';
 import type { LayerInfo } from '../../core/manifestTypes';
 import { toModelInput } from '../../core/preprocess';
 import { readImageFile } from '../imageFiles';
@@ -16,6 +18,7 @@ import type { Tensor32 } from '../inference/ortBackend';
 import { fitToModel } from '../inference/runModel';
 import { isInside, relativePath, scanImages, type ScannedImage } from './imageScan';
 import type { LayerMatrices } from './indexFiles';
+import { topkFileName } from './topkFile';
 
 /** Images per inference when the model's batch dimension is free (a fixed batch of 1 runs them one by one). */
 export const DEFAULT_BATCH = 8;
@@ -99,6 +102,8 @@ function rowOf(prev: NonNullable<IndexRequest['previous']>, layers: readonly Lay
 export async function buildIndex(request: IndexRequest): Promise<BuiltIndex> {
   const { model, layers } = request;
   checkLayers(layers);
+  // A bad crop policy is one clear error, not a reason repeated for every image.
+  resizePolicy(model.manifest.input);
   const started = performance.now();
   const { input } = model.manifest;
   const scan = await scanImages(request.root, request.folder, request.maxImageBytes);
@@ -193,6 +198,7 @@ export async function buildIndex(request: IndexRequest): Promise<BuiltIndex> {
     height: l.height ?? 1,
     width: l.width ?? 1,
     ...files[i],
+    topk: topkFileName(files[i].means),
   }));
   const matrices = new Map<string, LayerMatrices>();
   layers.forEach((l, i) => {

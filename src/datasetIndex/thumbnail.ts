@@ -1,13 +1,21 @@
 /**
  * Thumbnails of dataset examples: the model-input crop scaled to `size` px (Pillow-exact bilinear, core/preprocess),
- * with a neuron's activation map over it: the map (bilinearly upsampled) divided by its own maximum, so it shows
- * where in the image the neuron fires; low-activation areas are dimmed and high ones tinted warm. PNG data: URLs.
+ * with a neuron's activation map over it: the map (bilinearly upsampled, pixel centres aligned) divided by its own
+ * maximum and clamped to [0, 1] gives a per pixel; each channel becomes
+ *   round(p * (DIM + (1 - DIM) a) * (1 - TINT a) + 255 * TINT a * hot(a))
+ * with hot(a) = (min(1, 3a), clamp(3a - 1), clamp(3a - 2)) (black, red, yellow, white): where the neuron is silent
+ * (a = 0) the crop is at 35 % brightness, where it fires most it is at full brightness blended 40 % with the heat
+ * colour. PNG data: URLs.
  */
 import { PNG } from 'pngjs';
 import { resizeRgba } from '../../core/preprocess';
 import type { FrameImage } from '../../core/protocol';
 
 export const THUMBNAIL_SIZE = 64;
+/** Brightness kept where the neuron is silent. */
+export const DIM = 0.35;
+/** Share of the heat colour where the neuron fires most. */
+export const TINT = 0.4;
 
 export function pngDataUrl(image: FrameImage): string {
   const png = new PNG({ width: image.width, height: image.height });
@@ -43,8 +51,8 @@ export function thumbnailImage(crop: FrameImage, map?: { data: Float32Array; wid
       const hot = [Math.min(1, 3 * a), Math.min(1, Math.max(0, 3 * a - 1)), Math.min(1, Math.max(0, 3 * a - 2))];
       const o = (y * size + x) * 4;
       for (let c = 0; c < 3; c++) {
-        const dimmed = px[o + c] * (0.35 + 0.65 * a);
-        px[o + c] = Math.round(dimmed * (1 - 0.4 * a) + hot[c] * 255 * 0.4 * a);
+        const dimmed = px[o + c] * (DIM + (1 - DIM) * a);
+        px[o + c] = Math.round(dimmed * (1 - TINT * a) + hot[c] * 255 * TINT * a);
       }
       px[o + 3] = 255;
     }

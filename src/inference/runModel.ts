@@ -5,8 +5,9 @@
  */
 import { extractNeurons } from '../../core/activations';
 import { predictionsFromOutput } from '../../core/classify';
+import { fitImage } from '../../core/imageFit';
 import type { FloatImage } from '../../core/perturbations/types';
-import { centerCropSquare, floatToModelInput, resizeRgba, toModelInput } from '../../core/preprocess';
+import { floatToModelInput, toModelInput } from '../../core/preprocess';
 import type { FrameImage, LayerActivations, ModelActivations, ModelPredictions } from '../../core/protocol';
 import type { WatchedLayer } from '../../core/sceneTypes';
 import { findLayer, type LoadedModel } from './loadModel';
@@ -51,12 +52,13 @@ function resolveWatches(model: LoadedModel, watch: readonly WatchedLayer[]): { f
   return { found, problems };
 }
 
-/** Centre-crop and resize an arbitrary image to the model's input size (a no-op for a rendered frame). */
+/**
+ * An image file at the model's input size, cropped/padded as the manifest's `input.resize` says (core/imageFit.ts;
+ * default: the largest centred box of the input's aspect ratio). Classify Image and the dataset index use it; a
+ * rendered frame (already at the input size, nothing to cut) comes back unchanged.
+ */
 export function fitToModel(image: FrameImage, model: LoadedModel): FrameImage {
-  const { width, height } = model.manifest.input;
-  if (image.width === width && image.height === height) return image;
-  const square = width === height ? centerCropSquare(image) : image;
-  return resizeRgba(square, width, height);
+  return fitImage(image, model.manifest.input);
 }
 
 export async function runModel(request: ModelRunRequest): Promise<ModelRun> {

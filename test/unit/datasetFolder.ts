@@ -1,4 +1,4 @@
-/** A small folder of images for the dataset-index tests: lab sample crops, synthetic images, a JPEG, a corrupt file. */
+/** A small folder of images for the dataset-index tests: lab sample crops, synthetic images, JPEGs, a corrupt file. */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { encode as encodeJpeg } from 'jpeg-js';
@@ -36,7 +36,7 @@ function crop(image: FrameImage, x0: number, y0: number, w: number, h: number): 
   return { width: w, height: h, pixels };
 }
 
-/** 11 images (7 lab crops, 3 synthetic PNGs, 1 JPEG) in two folders, a corrupt PNG, and files the scan must ignore. */
+/** 12 images (7 lab crops, 3 synthetic PNGs, a .jpg and a .jpeg) in two folders, a corrupt PNG, and files the scan must ignore. */
 export function writeFolder(root: string): { folder: string; valid: string[]; corrupt: string } {
   const folder = path.join(root, 'images');
   mkdirSync(path.join(folder, 'more'), { recursive: true });
@@ -60,6 +60,9 @@ export function writeFolder(root: string): { folder: string; valid: string[]; co
   put('more/checker.png', png(synthetic(128, 96, (x, y) => (((x >> 3) + (y >> 3)) % 2 ? [230, 40, 40] : [20, 20, 200]))));
   const jpeg = synthetic(90, 90, (x, y) => [(x * y) % 256, 200 - x, y * 2]);
   put('photo.jpg', encodeJpeg({ width: 90, height: 90, data: Buffer.from(jpeg.pixels) }, 90).data);
+  // A wide JPEG named .jpeg, in the subfolder (after the top-level files the cancel test counts).
+  const wide = synthetic(120, 72, (x, y) => [255 - 2 * x, (x + 3 * y) % 256, 40 + y]);
+  put('more/wide.jpeg', encodeJpeg({ width: 120, height: 72, data: Buffer.from(wide.pixels) }, 90).data);
   writeFileSync(path.join(folder, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]));
   writeFileSync(path.join(folder, '.hidden', 'ignored.png'), png(synthetic(8, 8, () => [0, 0, 0])));
   writeFileSync(path.join(folder, 'notes.txt'), 'not an image');

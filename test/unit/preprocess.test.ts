@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { centerCropSquare, resizeRgba, toModelInput } from '../../core/preprocess';
+import { resizeRgba, toModelInput } from '../../core/preprocess';
 import type { ModelInputSpec } from '../../core/manifestTypes';
 import type { FrameImage } from '../../core/protocol';
 
@@ -115,27 +115,3 @@ test('resize rejects empty or fractional sizes', () => {
   assert.throws(() => resizeRgba(TWO, 1.5, 1), /cannot resize/);
 });
 
-test('centre crop of a wide image keeps the middle columns', () => {
-  // 4x2, pixel value = x + 10 y in every channel.
-  const px: number[] = [];
-  for (let y = 0; y < 2; y++) for (let x = 0; x < 4; x++) px.push(x + 10 * y, x + 10 * y, x + 10 * y, 255);
-  const out = centerCropSquare(image(4, 2, px));
-  assert.equal(out.width, 2);
-  assert.equal(out.height, 2);
-  assert.deepEqual(Array.from(out.pixels).filter((_, i) => i % 4 === 0), [1, 2, 11, 12]);
-});
-
-test('centre crop of a tall odd image: the extra row goes to the bottom', () => {
-  const px: number[] = [];
-  for (let y = 0; y < 6; y++) for (let x = 0; x < 3; x++) px.push(y, 0, 0, 255);
-  const out = centerCropSquare(image(3, 6, px));
-  assert.equal(out.width, 3);
-  assert.deepEqual(Array.from(out.pixels).filter((_, i) => i % 12 === 0), [1, 2, 3]);
-});
-
-test('centre crop of a square image is a copy', () => {
-  const src = image(1, 1, [1, 2, 3, 4]);
-  const out = centerCropSquare(src);
-  assert.deepEqual(out, src);
-  assert.notEqual(out.pixels, src.pixels);
-});
