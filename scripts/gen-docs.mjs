@@ -40,8 +40,8 @@ function settings() {
 
 function typeOf(s) {
   if (s.const !== undefined) return code(s.const);
-  // The perturbation op ids: listed with their parameters in their own table.
-  if (s.enumDescriptions) return 'string (an op id, see [Image perturbation ops](#image-perturbation-ops))';
+  // The perturbation op ids (the one long enum with descriptions): listed with their parameters in their own table.
+  if (s.enumDescriptions && s.enum?.includes('gaussianBlur')) return 'string (an op id, see [Image perturbation ops](#image-perturbation-ops))';
   if (s.enum) return s.enum.map((v) => code(v)).join(' \\| ');
   if (s.oneOf || s.anyOf) return (s.oneOf ?? s.anyOf).map(typeOf).join(' or ');
   let t = Array.isArray(s.type) ? s.type.join(' or ') : s.type ?? (s.properties ? 'object' : '');
