@@ -164,13 +164,18 @@ function maxPoolBackStride1(e: Emitter, padded: string, y: string, g: string, k:
   return e.op('Reshape', [e.sum(shifted), e.shape(padded)]);
 }
 
-/** Routes g to the window offset holding the first maximum (Equal with y; earlier hits mask later ones). */
+/**
+ * Routes g to the window offset holding the first maximum (Equal with y; earlier hits mask later ones). g * Cast(first)
+ * instead of Where(first, g, 0): the same values up to the sign of zeros (a position all of whose windows route -0
+ * stays -0), and on GoogLeNet (ORT profile, 2 threads, same process, 40 runs each) the routing's masking went
+ * 5.34 -> 4.19 ms per run (Where -> Cast 1.75 + Mul 2.44).
+ */
 function firstMaxRouting(e: Emitter, windows: string[], y: string, g: string): string[] {
   let taken = '';
   return windows.map((w) => {
     const hit = e.op('Equal', [w, y]);
     const first = taken ? e.op('And', [hit, e.op('Not', [taken])]) : hit;
     taken = taken ? e.op('Or', [taken, hit]) : hit;
-    return e.op('Where', [first, g, e.scalar(0)]);
+    return e.op('Mul', [g, e.toFloat(first)]);
   });
 }
