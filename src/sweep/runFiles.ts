@@ -7,6 +7,8 @@
  * On resume the CSV is truncated to `bytes` (a partial trailing line, or rows written after the last progress, go)
  * and the run continues at configuration `done`. A folder holding a run of another spec is left alone: the run goes
  * to `<name>-2`, `<name>-3`, ... (the first folder that is empty or holds this spec's run).
+ * Beside them, with `saveImages`: `images/` (what the models saw) and, for an attack sweep, `attacks/<config>.npy`
+ * (each configuration's PGD delta), both written atomically before the configuration's rows are appended.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -24,6 +26,13 @@ export interface RunProgress {
 export const CSV = 'results.csv';
 export const PROGRESS = 'progress.json';
 export const SUMMARY = 'summary.json';
+/** The folder of an attack sweep's deltas (saveImages only). */
+export const ATTACKS = 'attacks';
+
+/** Where configuration `index`'s attack delta goes: float32 [3, H, W] .npy (core/attacks/npy.ts). */
+export function attackDeltaFile(folder: string, index: number): string {
+  return path.join(folder, ATTACKS, `${index}.npy`);
+}
 
 /** Writes `data` to `file` via `file.tmp`, fsync and rename (readers see the old or the new file, never half). */
 export async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -65,7 +74,7 @@ export async function chooseFolder(runsDir: string, name: string, specHash: stri
     // No progress: a fresh folder, or one whose run died before its first progress (nothing complete in it), unless it
     // holds other files we did not write.
     const entries = await fs.readdir(folder).catch(() => [] as string[]);
-    if (entries.every((e) => [CSV, `${PROGRESS}.tmp`, 'images'].includes(e))) return { folder };
+    if (entries.every((e) => [CSV, `${PROGRESS}.tmp`, 'images', ATTACKS].includes(e))) return { folder };
   }
 }
 

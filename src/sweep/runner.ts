@@ -3,12 +3,14 @@
  * frame capture, `renderRequest`) and run through the frame pipeline's `runFrame` (the scene's perturbations, then
  * every model, exactly as the editor's loop does); the rows go to results.csv (runFiles.ts: atomic and resumable).
  * The webview renders configuration i+1 while the host runs the models on configuration i. With `sweep.attack`, each
- * configuration is first attacked with PGD on the attacked model (sweepAttack.ts) and the models run on the result.
+ * configuration is first attacked with PGD on the attacked model (sweepAttack.ts) and the models run on the result;
+ * with `saveImages` too, each non-zero delta is stored as `attacks/<config>.npy` before the configuration's rows.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { encodeNpy } from '../../core/attacks/npy';
 import { applyConfiguration, expandConfigurations } from '../../core/sweep/configurations';
 import { configurationAttack, resolveAttack } from '../../core/sweep/attack';
 import { aggregate, csvLayout, csvLine, csvRecords, csvRow, shapeBias, type ModelAggregate, type ShapeBias, type SweepRowResult } from '../../core/sweep/results';
@@ -17,10 +19,10 @@ import { parameterRanges } from '../../core/sweep/validate';
 import type { FrameImage, RenderSize } from '../../core/protocol';
 import type { PerturbationStep, Scene } from '../../core/sceneTypes';
 import { runFrame, type FrameModel } from '../inference/framePipeline';
-import type { PerturbationResources } from '../../core/perturbations/types';
+import type { FloatImage, PerturbationResources } from '../../core/perturbations/types';
 import type { ModelGradients } from '../inference/modelGradients';
 import { attackConfiguration, prepareAttack } from './sweepAttack';
-import { chooseFolder, CSV, RunFiles, SUMMARY, writeAtomic } from './runFiles';
+import { attackDeltaFile, ATTACKS, chooseFolder, CSV, RunFiles, SUMMARY, writeAtomic } from './runFiles';
 
 export interface SweepHost {
   /** The scene's models as the editor has them (loaded or failed). */
@@ -132,6 +134,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const { folder, progress } = await chooseFolder(options.runsDir, spec.name, hash);
   const { files, done: resumedAt } = await RunFiles.open(folder, hash, configs.length, csvLine(layout.header), progress);
   if (spec.saveImages) await fs.mkdir(path.join(folder, 'images'), { recursive: true });
+  if (spec.saveImages && attack) await fs.mkdir(path.join(folder, ATTACKS), { recursive: true });
   let renderWaitMs = 0;
   let inferenceMs = 0;
   let attackMs = 0;
@@ -169,10 +172,11 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
       let steps: readonly PerturbationStep[] = configScene.perturbations;
       let resources = host.resources(configScene.perturbations);
       let objective: SweepRowResult['attack'];
+      let delta: FloatImage | undefined;
       const configAttack = configurationAttack(spec, configs[i]);
       if (attack && configAttack) {
         const outcome = await attackConfiguration(attack, configAttack, images, steps, resources);
-        ({ steps, resources, objective } = outcome);
+        ({ steps, resources, objective, delta } = outcome);
         attackMs += performance.now() - t1;
       }
       let inputs: (() => FrameImage[]) | undefined;
@@ -189,6 +193,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
         stopped = 'stopAfter';
         break;
       }
+      // Before the rows: a committed row always has its delta (a rerun configuration rewrites a missing or torn one).
+      if (delta && spec.saveImages) await writeAtomic(attackDeltaFile(folder, i), encodeNpy(delta.data, [3, delta.height, delta.width]));
       if (inputs) {
         for (const image of inputs()) await writeAtomic(path.join(folder, 'images', `${i}-${image.width}x${image.height}.png`), png(image));
       }

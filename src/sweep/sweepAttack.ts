@@ -4,6 +4,7 @@
  * class, through the model's ModelGradients; untargeted negates it). The delta then joins the configuration's steps
  * as an `adversarial` step (strength 1) naming an in-memory file, so every model of the sweep gets it exactly as the
  * stored delta of an Attack Scene run would reach it (core/perturbations/adversarial.ts: resized for other sizes).
+ * With `saveImages` the runner stores the delta as `attacks/<config>.npy`, which an opened configuration scene names.
  */
 import { pgd } from '../../core/attacks/pgd';
 import { UnsupportedOpError, type Objective } from '../../core/gradients';
@@ -39,6 +40,8 @@ export interface AttackOutcome {
   /** log p(class) on the attacked model at x0 and at the attacked image; absent when the perturbations failed. */
   objective?: { before: number; after: number };
   stepsDone: number;
+  /** The delta the adversarial step adds (at the attacked model's input size); absent when it is zero everywhere. */
+  delta?: FloatImage;
 }
 
 function message(error: unknown): string {
@@ -147,5 +150,5 @@ export async function attackConfiguration(
   const withDelta: PerturbationResources = {
     perturbation: (file) => (file === SWEEP_DELTA_FILE ? delta : resources?.perturbation(file) ?? { error: 'no perturbation files are available here' }),
   };
-  return { steps: [...steps, step], resources: withDelta, ...out };
+  return { steps: [...steps, step], resources: withDelta, delta, ...out };
 }

@@ -3,15 +3,18 @@
  * scene (summary.json's sceneFile) exactly as the runner applies it (core/sweepConfigScene.ts, which uses the
  * runner's expandConfigurations/applyConfiguration, cue-conflict pairs included), written as
  * `.perturber/runs/<name>/configs/config-<index>.perturber.json` with its relative paths rebased to that folder, and
- * opened in the scene editor.
+ * opened in the scene editor. A configuration of an attack sweep gets the delta the run stored
+ * (`attacks/<index>.npy`, saveImages) as an adversarial step, so the scene shows the attacked frame of its row.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseScene } from '../../core/scene';
 import { parameterRanges } from '../../core/sweep/validate';
-import { configurationAt, configurationScene } from '../../core/sweepConfigScene';
+import { attacksFrame, configurationAt, configurationScene, type StoredAttackDelta } from '../../core/sweepConfigScene';
+import type { SweepConfiguration, SweepSpec } from '../../core/sweep/types';
 import { SCENE_EDITOR_VIEW_TYPE } from '../sceneEditor/sceneEditorProvider';
+import { attackDeltaFile, ATTACKS } from '../sweep/runFiles';
 import { specHash } from '../sweep/runner';
 import type { LoadedRun } from './runData';
 
@@ -23,6 +26,16 @@ function recordedValue(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const x = Number(text);
   return Number.isFinite(x) ? x : null;
+}
+
+/** The delta the run stored for `config` (a path relative to `dir`, the scene file's folder), or why there is none. */
+async function storedDelta(folder: string, spec: SweepSpec, config: SweepConfiguration, dir: string): Promise<StoredAttackDelta | undefined> {
+  if (!attacksFrame(spec, config)) return undefined;
+  if (!spec.saveImages) return { missing: 'the run kept no attack deltas; set saveImages' };
+  const file = attackDeltaFile(folder, config.index);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat?.isFile()) return { missing: `the run has no ${ATTACKS}/${config.index}.npy` };
+  return { file: path.relative(dir, file).split(path.sep).join('/') };
 }
 
 /** Writes configuration `index` of `run` as a scene file; resolves to its path and whether the base scene changed. */
@@ -48,7 +61,7 @@ export async function writeConfigurationScene(run: LoadedRun, index: number): Pr
   const sceneDir = path.dirname(summary.sceneFile);
   const rebase = (relative: string): string =>
     path.isAbsolute(relative) ? relative : path.relative(dir, path.resolve(sceneDir, relative)).split(path.sep).join('/');
-  const out = configurationScene(scene, spec, config, rebase);
+  const out = configurationScene(scene, spec, config, rebase, await storedDelta(run.folder, spec, config, dir));
   await fs.mkdir(dir, { recursive: true });
   await fs.writeFile(file, JSON.stringify(out, null, 2) + '\n');
   return { file, sceneChanged: summary.specHash !== undefined && summary.specHash !== specHash(scene) };

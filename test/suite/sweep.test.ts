@@ -7,7 +7,8 @@
  *     a changed spec with the same name goes to a new folder;
  * (c) an attack sweep: samples/robustness-curve.perturber.json runs (p(dog) per model per epsilon is logged for README
  *     "Sweeps"), and a targeted configuration gives every model the p(class) that Attack Scene gives with the same
- *     epsilon, steps and seed on the same scene.
+ *     epsilon, steps and seed on the same scene; with saveImages, opening a configuration from the results view shows
+ *     its attacked frame (the stored delta as an adversarial step): every model gives the clicked row's p(class).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -193,9 +194,10 @@ interface AttackSummary {
 suite('host: attack sweeps', () => {
   let root: string;
   let extensionPath: string;
+  let api: Api;
   suiteSetup(async () => {
     const ext = vscode.extensions.getExtension<Api>('perturber.perturber-vscode')!;
-    await ext.activate();
+    api = (await ext.activate()) as Api;
     extensionPath = ext.extensionPath;
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     root = vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -258,5 +260,57 @@ suite('host: attack sweeps', () => {
     }
     const standard = rows.find((r) => r.model === 'standard')!;
     assert.ok(Number(standard.attack_objective_after) > Number(standard.attack_objective_before), 'log p(car) rose');
+  });
+
+  test('opening an attack configuration (saveImages) shows its attacked frame: every model gives the row\'s p(class)', async () => {
+    const spec: SweepSpec = {
+      name: 'attack-open',
+      parameters: [{ path: 'attack.epsilon', values: [0, 0.00784314, 0.0313725] }],
+      record: { topK: 1, classes: ['dog'] },
+      attack: { model: 'standard', class: 'dog', mode: 'untargeted', norm: 'linf', epsilon: 0.0313725, steps: 10 },
+      saveImages: true,
+    };
+    const file = path.join(root, 'attack-open.perturber.json');
+    const value = JSON.parse(fs.readFileSync(path.join(extensionPath, 'samples', 'lab-trio.perturber.json'), 'utf8'));
+    value.sweep = spec;
+    fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+    const summary = await sweep(vscode.Uri.file(file));
+    assert.strictEqual(summary.complete, true);
+    const rows = csvRecords(fs.readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+    const attacks = path.join(summary.folder, 'attacks');
+    assert.deepStrictEqual(fs.readdirSync(attacks).sort(), ['1.npy', '2.npy'], 'one delta per non-zero epsilon');
+    // float32 [3, 64, 64] after numpy's 128-byte header.
+    assert.strictEqual(fs.statSync(path.join(attacks, '2.npy')).size, 128 + 3 * 64 * 64 * 4);
+    const clicked = rows.filter((r) => r.config === '2');
+    const clean = rows.find((r) => r.config === '0' && r.model === 'standard')!;
+    const attacked = clicked.find((r) => r.model === 'standard')!;
+    assert.ok(Number(attacked['p:dog']) < Number(clean['p:dog']) / 10, `the attack moved standard's p(dog): ${clean['p:dog']} -> ${attacked['p:dog']}`);
+
+    // Every label in the editor's predictions, so p(dog) is there on each model.
+    const settings = vscode.workspace.getConfiguration('perturber');
+    await settings.update('predictions.topK', 10, vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const view = await vscode.commands.executeCommand<{ openConfiguration(index: number): Promise<string> } | undefined>('perturber.showSweepResults', { run: summary.folder });
+      assert.ok(view, 'Show Sweep Results returned nothing');
+      const zero = parseScene(fs.readFileSync(await view.openConfiguration(0), 'utf8')).scene!;
+      assert.strictEqual(zero.name, 'attack-open #0: attack.epsilon = 0');
+      assert.ok(!zero.perturbations.some((s) => s.op === 'adversarial'), 'epsilon 0: the clean frame, as run');
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      const opened = await view.openConfiguration(2);
+      const scene = parseScene(fs.readFileSync(opened, 'utf8')).scene!;
+      assert.strictEqual(scene.name, 'attack-open #2: attack.epsilon = 0.0313725');
+      assert.deepStrictEqual(scene.perturbations[scene.perturbations.length - 1], { op: 'adversarial', enabled: true, seed: 0, params: { file: '../attacks/2.npy', strength: 1 } });
+      const pDog = (id: string): number | undefined => api.lastResults()?.predictions.find((p) => p.id === id)?.top.find((t) => t.label === 'dog')?.probability;
+      const seen = (): string => JSON.stringify(clicked.map((r) => [r.model, r['p:dog'], pDog(r.model)]));
+      // The first frames may run before the .npy is loaded (the step is skipped until then): wait for the attacked one.
+      await waitFor('every model of the opened configuration to give the clicked row\'s p(dog)', () => clicked.every((r) => {
+        const p = pDog(r.model);
+        return p !== undefined && Math.abs(p - Number(r['p:dog'])) <= 1e-6 * p;
+      }), 90_000, seen);
+      console.log(`opened attack configuration vs its row, p(dog) [model, row, frame]: ${seen()}`);
+    } finally {
+      await settings.update('predictions.topK', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

@@ -222,3 +222,53 @@ test('a configuration as a scene: the pair and values applied, named, sweep drop
   assert.deepEqual(scene.models.map((m) => m.path), ['builtin:lab/standard', '../../../models/mine.onnx']);
   assert.equal(base.camera.azimuth, defaultScene().camera.azimuth, 'the base scene is not changed');
 });
+
+test('an attack configuration as a scene: the stored delta as the last adversarial step, else clean and named so', () => {
+  const spec: SweepSpec = {
+    name: 'rc',
+    parameters: [{ path: 'attack.epsilon', values: [0, 0.0078, 0.0157] }],
+    attack: { model: 'standard', class: 'dog', mode: 'untargeted', epsilon: 0.0313725 },
+    saveImages: true,
+  };
+  const blur = { op: 'gaussianBlur', enabled: true, seed: 0, params: { sigma: 1 } };
+  const old = { op: 'adversarial', enabled: false, seed: 0, params: { file: 'attacks/old.npy', strength: 1 } };
+  const base = { ...defaultScene(), perturbations: [blur, old], sweep: spec };
+  const rebase = (p: string): string => `../../../${p}`;
+  const stored = { file: '../attacks/2.npy' };
+
+  const attacked = configurationScene(base, spec, configurationAt(spec, [false], 2), rebase, stored);
+  assert.equal(attacked.name, 'rc #2: attack.epsilon = 0.0157');
+  assert.deepEqual(attacked.perturbations, [
+    blur,
+    { ...old, params: { file: '../../../attacks/old.npy', strength: 1 } },
+    // Not rebased: it is relative to the new scene file already.
+    { op: 'adversarial', enabled: true, seed: 0, params: { file: '../attacks/2.npy', strength: 1 } },
+  ]);
+  assert.equal(attacked.sweep, undefined);
+
+  const missing = { missing: 'the run kept no attack deltas; set saveImages' };
+  const clean = configurationScene(base, spec, configurationAt(spec, [false], 1), rebase, missing);
+  assert.equal(clean.name, 'rc #1: attack.epsilon = 0.0078 (clean: the run kept no attack deltas; set saveImages)');
+  assert.equal(clean.perturbations.length, 2);
+  assert.match(configurationScene(base, spec, configurationAt(spec, [false], 1), rebase).name, /\(clean: the run stored no attack delta for it\)$/);
+
+  // Epsilon 0, or steps 0: clean as the run had it, named plainly (a file given by mistake is not used).
+  const zero = configurationScene(base, spec, configurationAt(spec, [false], 0), rebase, stored);
+  assert.equal(zero.name, 'rc #0: attack.epsilon = 0');
+  assert.equal(zero.perturbations.length, 2);
+  const noSteps: SweepSpec = { ...spec, attack: { ...spec.attack!, steps: 0 } };
+  assert.equal(configurationScene(base, noSteps, configurationAt(noSteps, [false], 2), rebase, missing).name, 'rc #2: attack.epsilon = 0.0157');
+  // A sweep without an attack ignores a delta.
+  const plain: SweepSpec = { name: 'p', parameters: [{ path: 'camera.azimuth', values: [10] }] };
+  assert.equal(configurationScene(base, plain, configurationAt(plain, [false], 0), rebase, stored).perturbations.length, 2);
+
+  // The name stays within the schema's 200 characters; a scene with 32 steps has no room for the delta's step.
+  const long: SweepSpec = { ...spec, name: 'x'.repeat(180) };
+  const longName = configurationScene(base, long, configurationAt(long, [false], 1), rebase, missing).name;
+  assert.equal(longName.length, 200);
+  assert.ok(longName.endsWith('… (clean: the run kept no attack deltas; set saveImages)'), longName);
+  const full = { ...base, perturbations: Array.from({ length: 32 }, () => blur) };
+  const fullScene = configurationScene(full, spec, configurationAt(spec, [false], 2), rebase, stored);
+  assert.equal(fullScene.perturbations.length, 32);
+  assert.match(fullScene.name, /\(clean: the scene has 32 perturbation steps, no room for the adversarial one\)$/);
+});

@@ -4,12 +4,14 @@
  * trailing line, the stopAfter kill hook) resume to a CSV byte-identical to an uninterrupted run; a changed spec goes
  * to a new folder. With `sweep.attack`: epsilon 0 and steps 0 give the clean rows, a row equals PGD + the model run
  * by hand, the attack moves p(class) the way it should, a killed attack sweep resumes to identical bytes, and an
- * unknown class stops the run before it writes. The extension-host test (test/suite/sweep.test.ts) does the same
+ * unknown class stops the run before it writes. With saveImages an attack sweep stores each non-zero delta
+ * (attacks/<config>.npy) equal to PGD by hand, keeps exactly the committed ones across a kill, and the configuration
+ * scene naming it (core/sweepConfigScene.ts) gives the row's numbers. The extension-host test (test/suite/sweep.test.ts) does the same
  * with the real webview.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../core/noise';
@@ -26,6 +28,9 @@ import { runModel } from '../../src/inference/runModel';
 import { runSweep, type SweepOptions } from '../../src/sweep/runner';
 import { pgd } from '../../core/attacks/pgd';
 import { applyPipeline, rgbaToFloat } from '../../core/perturbations/pipeline';
+import { decodeNpy, encodeNpy } from '../../core/attacks/npy';
+import { configurationScene } from '../../core/sweepConfigScene';
+import { perturbationFromNpy } from '../../src/inference/perturbationFiles';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'models', 'fixture');
 let model: LoadedModel | undefined;
@@ -286,4 +291,60 @@ test('attack sweep: a kill mid-way resumes to a byte-identical CSV; an unknown c
   const noModel = await setup({ ...spec, name: 'no-model', attack: { ...spec.attack!, model: 'ghost' } });
   await assert.rejects(runSweep(options(noModel.scene, noModel.models, runsDir)), /the scene has no model "ghost" \(models: fix\)/);
   assert.ok(!existsSync(path.join(runsDir, 'no-model')));
+});
+
+test('attack sweep with saveImages: each non-zero delta stored bitwise, exactly the committed ones across a kill', async () => {
+  const m = await fixture();
+  const spec: SweepSpec = { ...attackSpec('targeted', 'yellow', 'attack-deltas'), saveImages: true };
+  const { scene, models } = await setup(spec);
+  const summary = await runSweep(options(scene, models, path.join(tmp, 'deltas')));
+  const rows = csvRecords(readFileSync(path.join(summary.folder, 'results.csv'), 'utf8'));
+  const configs = expandConfigurations(spec, [false, true, false]);
+  // Steps 10 and epsilon > 0: configurations 4, 5, 10, 11; epsilon 0 and steps 0 store nothing.
+  const attacked = configs.filter((c) => c.values[1] > 0 && c.values[2] > 0).map((c) => c.index);
+  assert.deepEqual(attacked, [4, 5, 10, 11]);
+  const stored = (folder: string): string[] => readdirSync(path.join(folder, 'attacks')).sort((a, b) => parseInt(a) - parseInt(b));
+  assert.deepEqual(stored(summary.folder), attacked.map((i) => `${i}.npy`));
+  const reference = new Map<number, Buffer>();
+  for (const i of attacked) {
+    const [, steps, epsilon] = configs[i].values;
+    const s = applyConfiguration(scene, spec, configs[i]);
+    const image = discRender(s, { width: 64, height: 64 });
+    const x0 = applyPipeline(rgbaToFloat(image), s.perturbations, () => 0).image;
+    const byHand = await pgd(x0.data, logP(m, m.labels.indexOf('yellow')), { norm: 'linf', epsilon, stepSize: 0.25 * epsilon, steps, randomStart: false, seed: 0 });
+    const bytes = readFileSync(path.join(summary.folder, 'attacks', `${i}.npy`));
+    reference.set(i, bytes);
+    const { data, shape } = decodeNpy(bytes);
+    assert.deepEqual(shape, [3, 64, 64]);
+    assert.ok(Buffer.from(data.buffer).equals(Buffer.from(byHand.delta.buffer, byHand.delta.byteOffset, byHand.delta.byteLength)), `config ${i}: the stored delta is PGD's, bit for bit`);
+    assert.ok(Buffer.from(encodeNpy(byHand.delta, [3, 64, 64])).equals(bytes));
+    assert.equal(bytes.length, 128 + 3 * 64 * 64 * 4);
+    const peak = data.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    assert.ok(peak > 0.5 * epsilon && peak <= epsilon * (1 + 1e-6), `config ${i}: |delta| max ${peak}, epsilon ${epsilon}`);
+    // The configuration scene that names the file (as Show Sweep Results writes it) gives the row's p(yellow).
+    const opened = configurationScene(scene, spec, configs[i], (p) => p, { file: `attacks/${i}.npy` });
+    const resources = { perturbation: (file: string) => perturbationFromNpy(readFileSync(path.join(summary.folder, file))) };
+    const perturbed = applyPipeline(rgbaToFloat(image), opened.perturbations, () => 0, resources).image;
+    const run = await runModel({ id: 'fix', model: m, watch: [], image, perturbed, topK: 10 });
+    const p = run.predictions.top.find((t) => t.label === 'yellow')!.probability;
+    const row = rows.find((r) => r.config === String(i))!;
+    assert.ok(Math.abs(Number(row['p:yellow']) - p) <= 1e-6 * p, `config ${i}: opened scene p(yellow) ${p}, row ${row['p:yellow']}`);
+  }
+  // A kill keeps exactly the committed configurations' deltas; a torn delta of the one in flight is rewritten.
+  for (const stopAfter of [5, 10]) {
+    const runsDir = path.join(tmp, `deltas-kill-${stopAfter}`);
+    const killed = await runSweep(options(scene, models, runsDir, { stopAfter }));
+    assert.equal(killed.done, stopAfter);
+    assert.deepEqual(stored(killed.folder), attacked.filter((i) => i < stopAfter).map((i) => `${i}.npy`));
+    for (const name of stored(killed.folder)) assert.ok(reference.get(parseInt(name))!.equals(readFileSync(path.join(killed.folder, 'attacks', name))), name);
+    writeFileSync(path.join(killed.folder, 'attacks', `${stopAfter}.npy`), reference.get(stopAfter)!.subarray(0, 1000));
+    writeFileSync(path.join(killed.folder, 'attacks', `${stopAfter}.npy.tmp`), 'torn');
+    const resumed = await runSweep(options(scene, models, runsDir));
+    assert.equal(resumed.resumedAt, stopAfter);
+    assert.deepEqual(stored(resumed.folder), attacked.map((i) => `${i}.npy`));
+    for (const i of attacked) assert.ok(reference.get(i)!.equals(readFileSync(path.join(resumed.folder, 'attacks', `${i}.npy`))), `resumed ${stopAfter}: ${i}.npy`);
+  }
+  // Without saveImages no delta is kept.
+  const plain = await setup({ ...spec, name: 'attack-no-deltas', saveImages: false });
+  assert.ok(!existsSync(path.join((await runSweep(options(plain.scene, plain.models, path.join(tmp, 'no-deltas')))).folder, 'attacks')));
 });
