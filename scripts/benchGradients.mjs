@@ -134,8 +134,13 @@ export async function gradients({ profile = false } = {}) {
   let torchTimes = async () => [];
   let quit = async () => undefined;
   if (!missing) {
+    // Passive OpenMP threads: PyTorch's otherwise keep spinning after its block and take the two cores from ONNX
+    // Runtime's next block (measured here: ORT forward+backward min 50.4 -> 40.0 ms, PyTorch's own PGD-10 1.33 ->
+    // 0.80 s; PyTorch's forward min 30.0 -> 37.6 ms, the price of waking its threads). PERTURBER_BENCH_OMP_WAIT
+    // overrides it (ACTIVE to compare).
     const child = spawn(PYTHON, [join(REPO, 'scripts', 'bench_gradients.py'), dir, '--threads', String(threads), '--serve'], {
       cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, OMP_WAIT_POLICY: process.env.PERTURBER_BENCH_OMP_WAIT ?? 'PASSIVE' },
     });
     const exited = new Promise((done) => child.on('exit', (code) => done(code)));
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
