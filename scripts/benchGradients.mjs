@@ -304,30 +304,21 @@ export async function gradients({ profile = false } = {}) {
   // Ratios of the medians (kept for comparison: the forward median is the one most inflated by other load, since
   // its runs are short), of the minima (the headline: the least disturbed run of each), and the median over the
   // blocks of each block's own ratio.
-  const tm = torch?.minMs;
-  out.ratios = {
-    ortBackwardOverForward: out.forwardBackwardMs / out.forwardMs,
-    ortPgd10OverForward: out.pgd10Ms / out.forwardMs,
-    ...(torch ? {
-      torchBackwardOverForward: torch.forwardBackwardMs / torch.forwardMs,
-      torchPgd10OverForward: torch.pgd10Ms / torch.forwardMs,
-      ortOverTorchForward: out.forwardMs / torch.forwardMs,
-      ortOverTorchForwardBackward: out.forwardBackwardMs / torch.forwardBackwardMs,
-      ortOverTorchPgd10: out.pgd10Ms / torch.pgd10Ms,
+  // o, t: { forward, forwardBackward, pgd10 } of ONNX Runtime and PyTorch (t absent without torch).
+  const ratios = (o, t) => ({
+    ortBackwardOverForward: o.forwardBackward / o.forward,
+    ortPgd10OverForward: o.pgd10 / o.forward,
+    ...(t ? {
+      torchBackwardOverForward: t.forwardBackward / t.forward,
+      torchPgd10OverForward: t.pgd10 / t.forward,
+      ortOverTorchForward: o.forward / t.forward,
+      ortOverTorchForwardBackward: o.forwardBackward / t.forwardBackward,
+      ortOverTorchPgd10: o.pgd10 / t.pgd10,
     } : {}),
-  };
-  const m = out.minMs;
-  out.ratiosOfMinima = {
-    ortBackwardOverForward: m.forwardBackward / m.forward,
-    ortPgd10OverForward: m.pgd10 / m.forward,
-    ...(tm ? {
-      torchBackwardOverForward: tm.forwardBackward / tm.forward,
-      torchPgd10OverForward: tm.pgd10 / tm.forward,
-      ortOverTorchForward: m.forward / tm.forward,
-      ortOverTorchForwardBackward: m.forwardBackward / tm.forwardBackward,
-      ortOverTorchPgd10: m.pgd10 / tm.pgd10,
-    } : {}),
-  };
+  });
+  const medians = (side) => ({ forward: side.forwardMs, forwardBackward: side.forwardBackwardMs, pgd10: side.pgd10Ms });
+  out.ratios = ratios(medians(out), torch ? medians(torch) : undefined);
+  out.ratiosOfMinima = ratios(out.minMs, torch?.minMs);
   out.medianBlockRatios = {
     ortBackwardOverForward: median(pairRatios.ort),
     ...(torch ? { torchBackwardOverForward: median(pairRatios.torch) } : {}),

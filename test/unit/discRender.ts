@@ -2,6 +2,8 @@
  *  azimuth and whose colours follow its elevation, so different configurations give different model outputs. */
 import type { FrameImage, RenderSize } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
+import type { FrameModel } from '../../src/inference/framePipeline';
+import type { SweepOptions } from '../../src/sweep/runner';
 
 export function discRender(scene: Scene, { width, height }: RenderSize): FrameImage {
   const pixels = new Uint8Array(width * height * 4);
@@ -14,4 +16,20 @@ export function discRender(scene: Scene, { width, height }: RenderSize): FrameIm
     }
   }
   return { width, height, pixels };
+}
+
+/** Sweep options whose host renders with `discRender` and runs `models` (the sweep runner's unit tests). */
+export function discSweepOptions(scene: Scene, models: FrameModel[], runsDir: string, sceneFile: string, extra: Partial<SweepOptions> = {}): SweepOptions {
+  return {
+    scene,
+    sceneFile,
+    runsDir,
+    host: {
+      models: () => models,
+      render: async (s: Scene, sizes: readonly RenderSize[]) => sizes.map((size) => discRender(s, size)),
+      resources: () => undefined,
+    },
+    isCancelled: () => false,
+    ...extra,
+  };
 }

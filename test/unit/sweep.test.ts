@@ -30,6 +30,18 @@ function withSweep(sweep: unknown) {
   return { text, ...parseScene(text) };
 }
 
+/** Each sweep makes the scene invalid with a diagnostic matching the message, at the path, located in the text. */
+function assertLocated(cases: [unknown, RegExp, string][]): void {
+  for (const [sweep, message, path] of cases) {
+    const { text, scene, diagnostics } = withSweep(sweep);
+    assert.equal(scene, null, JSON.stringify(sweep));
+    const d = diagnostics.find((x) => message.test(x.message));
+    assert.ok(d, `${JSON.stringify(sweep)}: ${JSON.stringify(diagnostics)}`);
+    assert.equal(d.path, path);
+    assert.ok(d.length > 0 && text.slice(d.offset, d.offset + d.length).length > 0);
+  }
+}
+
 test('paths parse into segments and bad ones are refused', () => {
   assert.deepEqual(parsePath('camera.azimuth'), ['camera', 'azimuth']);
   assert.deepEqual(parsePath('perturbations[1].params.sigma'), ['perturbations', 1, 'params', 'sigma']);
@@ -66,14 +78,7 @@ test('sweep problems are located diagnostics', () => {
     [{ name: 'a', parameters: [], analysis: 'shapeBias' }, /needs cue-conflict/, 'sweep.analysis'],
     [{ name: 'a', parameters: [{ path: 'camera.azimuth', values: [1] }, { path: 'camera.azimuth', values: [2] }] }, /already swept/, 'sweep.parameters[1].path'],
   ];
-  for (const [sweep, message, path] of cases) {
-    const { text, scene, diagnostics } = withSweep(sweep);
-    assert.equal(scene, null, JSON.stringify(sweep));
-    const d = diagnostics.find((x) => message.test(x.message));
-    assert.ok(d, `${JSON.stringify(sweep)}: ${JSON.stringify(diagnostics)}`);
-    assert.equal(d.path, path);
-    assert.ok(d.length > 0 && text.slice(d.offset, d.offset + d.length).length > 0);
-  }
+  assertLocated(cases);
   // Schema problems (a bad name) are reported too.
   assert.ok(withSweep({ name: '../x', parameters: [] }).diagnostics.some((d) => d.path.startsWith('sweep.name')));
 });
@@ -185,14 +190,7 @@ test('attack paths are valid only with sweep.attack, inside their ranges; attack
     [{ name: 'a', parameters: [], attack: { ...ATTACK, model: 'nobody' } }, /no model "nobody" to attack \(models: standard, texture-randomised, adversarial\)/, 'sweep.attack.model'],
     [{ name: 'a', parameters: [], attack: { ...ATTACK, epsilon: 2 } }, /a linf epsilon is at most 1/, 'sweep.attack.epsilon'],
   ];
-  for (const [sweep, message, path] of cases) {
-    const { text, scene, diagnostics } = withSweep(sweep);
-    assert.equal(scene, null, JSON.stringify(sweep));
-    const d = diagnostics.find((x) => message.test(x.message));
-    assert.ok(d, `${JSON.stringify(sweep)}: ${JSON.stringify(diagnostics)}`);
-    assert.equal(d.path, path);
-    assert.ok(d.length > 0 && text.slice(d.offset, d.offset + d.length).length > 0);
-  }
+  assertLocated(cases);
   // Schema problems: a negative epsilon, fractional steps, no class, an unknown key; each at its value.
   const schemaCases: [unknown, string][] = [
     [{ ...ATTACK, epsilon: -0.5 }, 'sweep.attack.epsilon'],

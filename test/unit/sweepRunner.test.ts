@@ -15,13 +15,12 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmS
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../core/noise';
-import type { RenderSize } from '../../core/protocol';
 import { defaultScene } from '../../core/scene';
 import { applyConfiguration, expandConfigurations } from '../../core/sweep/configurations';
 import { csvRecords, formatNumber } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
 import type { Scene } from '../../core/sceneTypes';
-import { discRender } from './discRender';
+import { discRender, discSweepOptions } from './discRender';
 import type { FrameModel } from '../../src/inference/framePipeline';
 import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import { runModel } from '../../src/inference/runModel';
@@ -65,18 +64,7 @@ async function setup(spec: SweepSpec = SPEC): Promise<{ scene: Scene; models: Fr
 }
 
 function options(scene: Scene, models: FrameModel[], runsDir: string, extra: Partial<SweepOptions> = {}): SweepOptions {
-  return {
-    scene,
-    sceneFile: 'unit.perturber.json',
-    runsDir,
-    host: {
-      models: () => models,
-      render: async (s: Scene, sizes: readonly RenderSize[]) => sizes.map((size) => discRender(s, size)),
-      resources: () => undefined,
-    },
-    isCancelled: () => false,
-    ...extra,
-  };
+  return discSweepOptions(scene, models, runsDir, 'unit.perturber.json', extra);
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'perturber-sweep-'));

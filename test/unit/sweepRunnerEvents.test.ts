@@ -18,14 +18,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../core/noise';
-import type { RenderSize } from '../../core/protocol';
 import { defaultScene, parseScene } from '../../core/scene';
 import { applyConfiguration, expandConfigurations } from '../../core/sweep/configurations';
 import { parseCsv, csvRecords } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
 import { parameterRanges } from '../../core/sweep/validate';
 import type { Scene } from '../../core/sceneTypes';
-import { discRender } from './discRender';
+import { discRender, discSweepOptions } from './discRender';
 import type { FrameModel } from '../../src/inference/framePipeline';
 import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import { runSweep, type SweepOptions } from '../../src/sweep/runner';
@@ -60,18 +59,7 @@ async function setup(spec: SweepSpec, ids: readonly string[] = ['fix']): Promise
 }
 
 function options(scene: Scene, models: FrameModel[], runsDir: string, extra: Partial<SweepOptions> = {}): SweepOptions {
-  return {
-    scene,
-    sceneFile: 'events.perturber.json',
-    runsDir,
-    host: {
-      models: () => models,
-      render: async (s: Scene, sizes: readonly RenderSize[]) => sizes.map((size) => discRender(s, size)),
-      resources: () => undefined,
-    },
-    isCancelled: () => false,
-    ...extra,
-  };
+  return discSweepOptions(scene, models, runsDir, 'events.perturber.json', extra);
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'perturber-sweep-events-'));
