@@ -110,6 +110,9 @@ suite('model inspector: .onnx files open in a read-only inspector', () => {
     assert.strictEqual(shown.manifest?.input.name, 'input');
     assert.strictEqual(shown.manifest?.input.width, 64);
     const text = fs.readFileSync(manifestPath, 'utf8');
+    // The first create's own notice may come after the model message above: wait for it before counting.
+    const wrote = await waitFor('the notice of the write', () => handle.posted().slice(before).find((m) => m.type === 'notice'), 10_000);
+    assert.ok(wrote.type === 'notice' && !wrote.failed && /Wrote inspector-fixture\.model\.json/.test(wrote.text), JSON.stringify(wrote));
 
     const count = handle.posted().length;
     handle.receive({ type: 'createManifest' });
