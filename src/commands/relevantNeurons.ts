@@ -28,6 +28,8 @@ export interface RelevantNeuronsArgs {
   layer?: string;
   method?: RankingMethod;
   k?: number;
+  /** Test hook: behave as if the user pressed the notification's Cancel once the ranking is computed. */
+  cancelBeforeWrite?: boolean;
 }
 
 export interface RelevantNeuronsResult {
@@ -72,6 +74,10 @@ function argsOf(raw: unknown): RelevantNeuronsArgs | undefined {
   if (a.k !== undefined) {
     if (typeof a.k !== 'number' || !Number.isInteger(a.k) || a.k < 1 || a.k > 64) throw new Error('args.k must be an integer in 1..64');
     out.k = a.k;
+  }
+  if (a.cancelBeforeWrite !== undefined) {
+    if (typeof a.cancelBeforeWrite !== 'boolean') throw new Error('args.cancelBeforeWrite must be true or false');
+    out.cancelBeforeWrite = a.cancelBeforeWrite;
   }
   return out;
 }
@@ -203,7 +209,7 @@ export async function findRelevantNeurons(registry: SceneRegistry, rawArgs: unkn
       progress.report({ message: `building the gradient graph of ${model.manifest.displayName} (first use only) and running it on frame ${input.frameId}…` });
       const ranked = await rankLayer(model, image, classIndex, chosen, method);
       // Cancelled while the graph was built or run: nothing is written (neither the watch-list edit nor the CSV).
-      if (token.isCancellationRequested) throw new Cancelled();
+      if (token.isCancellationRequested || args?.cancelBeforeWrite) throw new Cancelled();
       progress.report({ message: `writing the top ${k} to the watch list and every channel to the CSV…` });
       const best = ranked.scores.slice(0, k).map((s) => s.channel);
       await applyEdit(scene, watchEdit(scene, id, model, chosen, name, best));

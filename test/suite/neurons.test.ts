@@ -156,6 +156,32 @@ suite('host: class-relevant neurons and saliency', () => {
     assert.ok(await document.save());
   });
 
+  test('findRelevantNeurons cancelled after the ranking writes nothing: no CSV, the watch list unchanged', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const uri = vscode.Uri.file(path.join(root, 'neurons-test.perturber.json'));
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath)!;
+    const before = document.getText();
+    const csv = path.join(root, '.perturber', 'neurons', 'neurons-test-standard-mixed3a-teapot.csv');
+    assert.strictEqual(fs.existsSync(csv), false, 'no earlier run wrote this CSV');
+    const result = await vscode.commands.executeCommand('perturber.findRelevantNeurons', {
+      model: 'standard',
+      class: 'teapot',
+      layer: 'mixed3a',
+      method: 'attribution',
+      k: 4,
+      cancelBeforeWrite: true,
+    });
+    assert.strictEqual(result, undefined);
+    assert.strictEqual(fs.existsSync(csv), false, 'a cancelled run wrote its CSV');
+    assert.strictEqual(document.getText(), before, 'a cancelled run edited the scene');
+    // The same call without the cancel writes both (the hook is what stopped it).
+    const done = await vscode.commands.executeCommand<Ranking>('perturber.findRelevantNeurons', { model: 'standard', class: 'teapot', layer: 'mixed3a', method: 'attribution', k: 4 });
+    assert.strictEqual(done.csv, csv);
+    assert.ok(fs.existsSync(csv));
+    assert.notStrictEqual(document.getText(), before);
+    assert.ok(await document.save());
+  });
+
   test('saliency: a map of the model input size, more of it on the object than on the background', async () => {
     const api = await vscode.extensions.getExtension<Api>('perturber.perturber-vscode')!.activate();
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
