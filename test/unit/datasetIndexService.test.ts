@@ -106,15 +106,21 @@ async function neuronMap(model: LoadedModel, crop: { width: number; height: numb
   return { map: l.neurons[0].map, width: l.width, height: l.height };
 }
 
+/** `model` over writeFolder(root) at one layer (by alias), the index written where the service looks. */
+async function indexLabFolder(model: LoadedModel, root: string, alias: string) {
+  const { folder, valid } = writeFolder(root);
+  const layer = model.layers.find((l) => l.alias === alias)!;
+  const built = await buildIndex({ model, root, folder, layers: [layer] });
+  const dir = path.join(root, '.perturber', 'index', indexSubfolder(model.sha256, built.manifest.folder));
+  await writeIndex(dir, built.manifest, built.matrices);
+  return { folder, valid, layer, built, dir };
+}
+
 test('thumbnails: the neuron map over the crop, silent areas dimmed to 35 %, the peak near the crop, one per neuron', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'perturber-overlay-'));
   const model = await loadModel({ onnxPath: path.join(LAB, 'standard.onnx'), manifestPath: path.join(LAB, 'standard.model.json'), allowedRoots: [LAB] }, SETTINGS);
   try {
-    const { folder, valid } = writeFolder(root);
-    const layer = model.layers.find((l) => l.alias === 'mixed3a')!;
-    const built = await buildIndex({ model, root, folder, layers: [layer] });
-    const dir = path.join(root, '.perturber', 'index', indexSubfolder(model.sha256, built.manifest.folder));
-    await writeIndex(dir, built.manifest, built.matrices);
+    const { folder, valid, layer, built, dir } = await indexLabFolder(model, root, 'mixed3a');
     const service = new DatasetIndexService(() => [root]);
     const all = valid.length;
     // Plain crops: the similar-images thumbnails (no map), which are the model-input crops (64 px = the input size).
@@ -172,11 +178,7 @@ test('examples come from the stored top-k file; without one (an older index) or 
   const root = mkdtempSync(path.join(tmpdir(), 'perturber-topk-service-'));
   const model = await loadModel({ onnxPath: path.join(LAB, 'standard.onnx'), manifestPath: path.join(LAB, 'standard.model.json'), allowedRoots: [LAB] }, SETTINGS);
   try {
-    const { folder, valid } = writeFolder(root);
-    const layer = model.layers.find((l) => l.alias === 'conv2')!;
-    const built = await buildIndex({ model, root, folder, layers: [layer] });
-    const dir = path.join(root, '.perturber', 'index', indexSubfolder(model.sha256, built.manifest.folder));
-    await writeIndex(dir, built.manifest, built.matrices);
+    const { folder, valid, layer, built, dir } = await indexLabFolder(model, root, 'conv2');
     const means = built.matrices.get(layer.tensor)!.means;
     const byMeans = (neuron: number) => topKOfChannel(means, neuron, 4).map((r) => valid[r.image]);
     const paths = async (neuron: number) => (await new DatasetIndexService(() => [root]).examples(model, layer.tensor, neuron, 4))!.map((e) => e.path);

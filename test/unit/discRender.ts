@@ -2,7 +2,9 @@
  *  azimuth and whose colours follow its elevation, so different configurations give different model outputs. */
 import type { FrameImage, RenderSize } from '../../core/protocol';
 import type { Scene } from '../../core/sceneTypes';
+import * as path from 'node:path';
 import type { FrameModel } from '../../src/inference/framePipeline';
+import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
 import type { SweepOptions } from '../../src/sweep/runner';
 
 export function discRender(scene: Scene, { width, height }: RenderSize): FrameImage {
@@ -32,4 +34,16 @@ export function discSweepOptions(scene: Scene, models: FrameModel[], runsDir: st
     isCancelled: () => false,
     ...extra,
   };
+}
+
+const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'models', 'fixture');
+let fixtureLoaded: Promise<LoadedModel> | undefined;
+
+/** The fixture classifier (models/fixture), loaded once per test process, one ONNX Runtime thread. */
+export function sweepFixtureModel(): Promise<LoadedModel> {
+  fixtureLoaded ??= loadModel(
+    { onnxPath: path.join(FIXTURE, 'fixture.onnx'), manifestPath: path.join(FIXTURE, 'fixture.model.json'), allowedRoots: [FIXTURE] },
+    { threads: 1, executionProviders: ['cpu'] },
+  );
+  return fixtureLoaded;
 }

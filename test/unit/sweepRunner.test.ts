@@ -20,9 +20,9 @@ import { applyConfiguration, expandConfigurations } from '../../core/sweep/confi
 import { csvRecords, formatNumber } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
 import type { Scene } from '../../core/sceneTypes';
-import { discRender, discSweepOptions } from './discRender';
+import { discRender, discSweepOptions, sweepFixtureModel } from './discRender';
 import type { FrameModel } from '../../src/inference/framePipeline';
-import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
+import type { LoadedModel } from '../../src/inference/loadModel';
 import { runModel } from '../../src/inference/runModel';
 import { runSweep, type SweepOptions } from '../../src/sweep/runner';
 import { pgd } from '../../core/attacks/pgd';
@@ -31,16 +31,7 @@ import { decodeNpy, encodeNpy } from '../../core/attacks/npy';
 import { configurationScene } from '../../core/sweepConfigScene';
 import { perturbationFromNpy } from '../../src/inference/perturbationFiles';
 
-const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'models', 'fixture');
-let model: LoadedModel | undefined;
-
-async function fixture(): Promise<LoadedModel> {
-  model ??= await loadModel(
-    { onnxPath: path.join(FIXTURE, 'fixture.onnx'), manifestPath: path.join(FIXTURE, 'fixture.model.json'), allowedRoots: [FIXTURE] },
-    { threads: 1, executionProviders: ['cpu'] },
-  );
-  return model;
-}
+const fixture = sweepFixtureModel;
 
 const SPEC: SweepSpec = {
   name: 'unit',

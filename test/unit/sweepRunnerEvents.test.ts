@@ -24,21 +24,12 @@ import { parseCsv, csvRecords } from '../../core/sweep/results';
 import type { SweepSpec } from '../../core/sweep/types';
 import { parameterRanges } from '../../core/sweep/validate';
 import type { Scene } from '../../core/sceneTypes';
-import { discRender, discSweepOptions } from './discRender';
+import { discRender, discSweepOptions, sweepFixtureModel } from './discRender';
 import type { FrameModel } from '../../src/inference/framePipeline';
-import { loadModel, type LoadedModel } from '../../src/inference/loadModel';
+import type { LoadedModel } from '../../src/inference/loadModel';
 import { runSweep, type SweepOptions } from '../../src/sweep/runner';
 
-const FIXTURE = path.resolve(__dirname, '..', '..', '..', 'models', 'fixture');
-let loaded: LoadedModel | undefined;
-
-async function fixture(): Promise<LoadedModel> {
-  loaded ??= await loadModel(
-    { onnxPath: path.join(FIXTURE, 'fixture.onnx'), manifestPath: path.join(FIXTURE, 'fixture.model.json'), allowedRoots: [FIXTURE] },
-    { threads: 1, executionProviders: ['cpu'] },
-  );
-  return loaded;
-}
+const fixture = sweepFixtureModel;
 
 const GRID: SweepSpec = {
   name: 'events',
