@@ -8,11 +8,11 @@
 import * as path from 'node:path';
 import { pgd, type GradientFn, type PgdOptions, type PgdResult, type ThreatModel } from '../../core/attacks/pgd';
 import { softmax } from '../../core/classify';
-import { UnsupportedOpError } from '../../core/gradients';
 import { applyPipeline, rgbaToFloat } from '../../core/perturbations/pipeline';
 import type { FloatImage, PerturbationResources } from '../../core/perturbations/types';
 import { floatToModelInput } from '../../core/preprocess';
 import type { JsonValue, PerturbationStep } from '../../core/sceneTypes';
+import { gradientError } from '../inference/explain';
 import type { LoadedModel } from '../inference/loadModel';
 import type { SceneSession } from '../sceneEditor/sceneSession';
 import { attackedPng, attackPaths, deltaNpy, deltaPng, writeAtomic, type AttackPaths } from './attackFiles';
@@ -221,12 +221,7 @@ export async function runAttack(scene: SceneSession, root: string, request: Atta
       { cancelAfterSteps: request.cancelAfterSteps },
     );
   } catch (error) {
-    if (error instanceof UnsupportedOpError) {
-      throw new Error(
-        `${model.manifest.displayName} uses the ONNX operator ${error.op} (node "${error.node}"), which the gradient engine has no rule for; the attack needs a model whose operators it supports`,
-      );
-    }
-    throw error;
+    throw gradientError(error, model, 'the attack needs a model whose operators it supports');
   }
 
   await writeAtomic(files.png, attackedPng(x0, result.delta));

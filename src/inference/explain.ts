@@ -15,12 +15,14 @@ import type { LoadedModel } from './loadModel';
 /** The most images one gradient run takes (memory), even when the model's batch dimension is free. */
 const MAX_GRADIENT_BATCH = 16;
 
-/** A gradient failure as the user should read it. */
-export function gradientError(error: unknown, model: LoadedModel): Error {
+/**
+ * A gradient failure as the user should read it: an operator without a gradient rule is named with its node, then
+ * `consequence` says what that stops (saliency, the attack, the sweep's attack).
+ */
+export function gradientError(error: unknown, model: LoadedModel, consequence = 'it cannot be explained with gradients'): Error {
   if (error instanceof UnsupportedOpError) {
     return new Error(
-      `${model.manifest.displayName} uses the ONNX operator ${error.op} (node "${error.node}"), which the gradient engine ` +
-        'does not support yet, so it cannot be explained with gradients',
+      `${model.manifest.displayName} uses the ONNX operator ${error.op} (node "${error.node}"), which the gradient engine has no rule for; ${consequence}`,
     );
   }
   return error instanceof Error ? error : new Error(String(error));

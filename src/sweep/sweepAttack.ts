@@ -7,13 +7,14 @@
  * With `saveImages` the runner stores the delta as `attacks/<config>.npy`, which an opened configuration scene names.
  */
 import { pgd } from '../../core/attacks/pgd';
-import { UnsupportedOpError, type Objective } from '../../core/gradients';
+import type { Objective } from '../../core/gradients';
 import { applyPipeline, rgbaToFloat } from '../../core/perturbations/pipeline';
 import type { FloatImage, PerturbationResources } from '../../core/perturbations/types';
 import type { FrameImage } from '../../core/protocol';
 import type { PerturbationStep } from '../../core/sceneTypes';
 import { attackPgdOptions } from '../../core/sweep/attack';
 import type { ResolvedSweepAttack } from '../../core/sweep/types';
+import { gradientError } from '../inference/explain';
 import type { FrameModel } from '../inference/framePipeline';
 import type { LoadedModel } from '../inference/loadModel';
 import type { ModelGradients } from '../inference/modelGradients';
@@ -44,18 +45,9 @@ export interface AttackOutcome {
   delta?: FloatImage;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** A gradient failure as the user should read it (the UnsupportedOpError text as Attack Scene words it). */
-function gradientError(model: LoadedModel, error: unknown): Error {
-  if (error instanceof UnsupportedOpError) {
-    return new Error(
-      `${model.manifest.displayName} uses the ONNX operator ${error.op} (node "${error.node}"), which the gradient engine has no rule for; the sweep's attack needs a model whose operators it supports (${error.message})`,
-    );
-  }
-  return error instanceof Error ? error : new Error(message(error));
+/** A gradient failure as the user should read it (the operator without a rule named as Attack Scene names it). */
+function sweepGradientError(model: LoadedModel, error: unknown): Error {
+  return gradientError(error, model, "the sweep's attack needs a model whose operators it supports");
 }
 
 function objectiveOf(prepared: PreparedAttack): Objective {
@@ -96,7 +88,7 @@ export async function prepareAttack(
   try {
     await prepared.gradients.run(new Float32Array(3 * width * height).fill(0.5), 1, objectiveOf(prepared));
   } catch (error) {
-    throw gradientError(model, error);
+    throw sweepGradientError(model, error);
   }
   return prepared;
 }
@@ -140,7 +132,7 @@ export async function attackConfiguration(
     // With a random start PGD's first evaluation is not at x0.
     before = options.randomStart ? (await logP(x0.data)).objective : sign * result.objectives[0];
   } catch (error) {
-    throw gradientError(prepared.model, error);
+    throw sweepGradientError(prepared.model, error);
   }
   const after = sign * result.objectives[result.objectives.length - 1];
   const out = { objective: { before, after }, stepsDone: result.stepsDone };

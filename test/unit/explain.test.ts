@@ -47,7 +47,7 @@ test('explain: classes and layers out of range, wrong image sizes and unsupporte
   assert.throws(() => classObjective(model, 10), /class 10 is not a class of Lab standard .* \(it has 10\)/);
   assert.throws(() => classObjective(model, -1), /class -1 is not a class/);
   const error = gradientError(new UnsupportedOpError('GridSample', 'warp_1'), model);
-  assert.match(error.message, /Lab standard .* uses the ONNX operator GridSample \(node "warp_1"\), which the gradient engine does not support/);
+  assert.match(error.message, /Lab standard .* uses the ONNX operator GridSample \(node "warp_1"\), which the gradient engine has no rule for; it cannot be explained with gradients/);
   await assert.rejects(rankLayer(model, sample('00000-dog.png'), 0, OUTPUT, 'attribution'), /layer logits is not a 4-D feature map/);
   await assert.rejects(saliencyMap(model, { width: 8, height: 8, pixels: new Uint8Array(256) }, 0, 'gradient', 4), /the image is 8x8, Lab standard .* takes 64x64/);
   await model.gradients.dispose();
